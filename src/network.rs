@@ -1,0 +1,545 @@
+//! A layered network of pyramidal neurons learning by the neuronal least-action principle
+//! (Senn et al., eLife 2024; "the paper"). Equation numbers refer to the paper's Results.
+//!
+//! Layer `l = 1..N` has somatic voltages `u_l` and integrates
+//!
+//! ```text
+//! τ u̇_l = −u_l + W_l r_{l−1} + b_l + e_l                                  (Eq. 7a)
+//! r_l   = ρ(u_l) + τ ρ'(u_l) u̇_l          prospective rate (≈ ρ(u_l(t+τ)))
+//! ē_N   = β (u*_N − u_N)                   output nudging toward the target
+//! ē_l   = ρ'(u_l) ⊙ W_{l+1}ᵀ (u_{l+1} − W_{l+1} r̄_l − b_{l+1})            (Eq. 7b)
+//! e_l   = ē_l + τ ė̄_l                      prospective error (apical input)
+//! Ẇ_l   = η (u_l − W_l r̄_{l−1} − b_l) r̄_{l−1}ᵀ                             (Eq. 8)
+//! ```
+//!
+//! The implicit ODE (u̇ on both sides, through r and e) is integrated in one of two ways,
+//! chosen by [`Integrator`]:
+//!
+//! * [`Integrator::Sweep`] (default): an explicit sweep up the layers. Each layer gets the
+//!   *fresh* prospective rate of the layer below, so its `u̇` is known exactly, and its
+//!   apical error from the previous step (the model-spec §3.3 "latent equilibrium" step).
+//!   Never needs a linear solve, never iterates `u̇` through a loop, and is stable for any
+//!   dt ≤ τ and any learning rate that plain SGD tolerates.
+//! * [`Integrator::PreviousUdot`]: the paper's own "Euler with the previous u̇" (Results after
+//!   Eq. 7b; model-spec §3.1): every `u̇` on the right-hand side is the one of the previous step.
+//!   A fixed-point iteration that diverges when `W_{l+1}ᵀ W_{l+1}` grows (model-spec §7.1).
+//!
+//! Inputs follow the paper's convention (Results, before Fig. 4): the input `x(t)` *is* the
+//! prospective rate `r_0` of a low-pass filtered input `r̄_0` (τ ṙ̄_0 = −r̄_0 + x), so a digit can
+//! be switched in one step without a finite-difference spike. The target is treated the same
+//! way: `y(t)` is the prospective target `u* + τ u̇*`.
+
+use crate::kernels::{dot, matvec_bias, matvec_t, rank1_update};
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Hard sigmoid, the paper's transfer function for MNIST (Methods › Details for Figure 4).
+#[inline]
+pub fn rho(u: f32) -> f32 {
+    u.clamp(0.0, 1.0)
+}
+
+/// ρ'(u): 1 inside the linear range, 0 outside (ρ'' = 0 almost everywhere).
+#[inline]
+pub fn rho_prime(u: f32) -> f32 {
+    if u > 0.0 && u < 1.0 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// How the implicit dynamics is stepped (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Integrator {
+    Sweep,
+    PreviousUdot,
+}
+
+/// Which rate a neuron sends to the next layer (the "lookahead" of Fig. 2 and Fig. 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lookahead {
+    /// r = ρ(u + τu̇): the prospective rate evaluated at the advanced voltage ŭ = u + τu̇
+    /// (latent equilibrium). Equals the paper's first-order form inside ρ's linear range and
+    /// stays within ρ's range outside it.
+    Advanced,
+    /// r = ρ(u) + τρ'(u)u̇: the paper's first-order prospective rate, literally.
+    FirstOrder,
+    /// r = ρ(u): no lookahead. Each layer then lags its input by about τ (Fig. 4 control).
+    None,
+}
+
+/// Everything that defines a network and its learning, in the paper's units (ms).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetConfig {
+    /// Layer sizes, input first (e.g. 784-300-10).
+    pub layers: Vec<usize>,
+    /// Membrane time constant τ in ms (paper: 10 ms).
+    pub tau: f32,
+    /// Euler step dt in ms.
+    pub dt: f32,
+    /// Output nudging strength β during training (paper: 0.1).
+    pub beta: f32,
+    /// Learning rate η of W and b, per ms of simulated time.
+    pub eta: f32,
+    /// Per-layer factors on η (length N, or empty for all 1).
+    pub eta_layer_factors: Vec<f32>,
+    pub integrator: Integrator,
+    pub lookahead: Lookahead,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            layers: vec![784, 300, 10],
+            tau: 10.0,
+            dt: 1.0,
+            beta: 0.1,
+            eta: 0.05,
+            eta_layer_factors: vec![],
+            integrator: Integrator::Sweep,
+            lookahead: Lookahead::Advanced,
+        }
+    }
+}
+
+/// A refused configuration, naming the field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl NetConfig {
+    pub const MAX_NEURONS_PER_LAYER: usize = 4096;
+    pub const MAX_WEIGHTS: usize = 8_000_000;
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |field, message: String| Err(ConfigError { field, message });
+        if self.layers.len() < 2 {
+            return err("layers", "need at least an input and an output layer".into());
+        }
+        if let Some(&n) = self.layers.iter().find(|&&n| n == 0 || n > Self::MAX_NEURONS_PER_LAYER) {
+            return err(
+                "layers",
+                format!("every layer needs 1..={} neurons, got {n}", Self::MAX_NEURONS_PER_LAYER),
+            );
+        }
+        let weights: usize = self.layers.windows(2).map(|p| p[0] * p[1]).sum();
+        if weights > Self::MAX_WEIGHTS {
+            return err("layers", format!("{weights} weights exceed the limit of {}", Self::MAX_WEIGHTS));
+        }
+        if !(self.tau.is_finite() && self.tau > 0.0) {
+            return err("tau", format!("must be a positive number of ms, got {}", self.tau));
+        }
+        if !(self.dt.is_finite() && self.dt > 0.0) {
+            return err("dt", format!("must be a positive number of ms, got {}", self.dt));
+        }
+        // Forward Euler on τu̇ = −u + … is unstable beyond dt = 2τ and oscillates beyond τ.
+        if self.dt > self.tau {
+            return err("dt", format!("must not exceed τ = {} ms for a stable Euler step, got {}", self.tau, self.dt));
+        }
+        if self.integrator == Integrator::PreviousUdot && self.dt > 0.2 * self.tau {
+            return err(
+                "dt",
+                format!(
+                    "the previous-u̇ integrator needs dt ≤ 0.2 τ = {} ms (model-spec §7.2), got {}",
+                    0.2 * self.tau,
+                    self.dt
+                ),
+            );
+        }
+        if !(self.beta.is_finite() && (0.0..=10.0).contains(&self.beta)) {
+            return err("beta", format!("must be in [0, 10], got {}", self.beta));
+        }
+        if !(self.eta.is_finite() && (0.0..=1.0).contains(&self.eta)) {
+            return err("eta", format!("must be in [0, 1] per ms, got {}", self.eta));
+        }
+        let n_w = self.layers.len() - 1;
+        if !self.eta_layer_factors.is_empty() && self.eta_layer_factors.len() != n_w {
+            return err("eta_layer_factors", format!("need {n_w} factors (one per weight layer), got {}", self.eta_layer_factors.len()));
+        }
+        if self.eta_layer_factors.iter().any(|f| !(f.is_finite() && (0.0..=10.0).contains(f))) {
+            return err("eta_layer_factors", "each factor must be in [0, 10]".into());
+        }
+        Ok(())
+    }
+
+    fn eta_of(&self, l: usize) -> f32 {
+        self.eta * self.eta_layer_factors.get(l).copied().unwrap_or(1.0)
+    }
+}
+
+/// One layer of pyramidal neurons with its incoming (basal) weights.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PyramidalLayer {
+    pub n_in: usize,
+    pub n: usize,
+    /// Basal weights W_l (n × n_in, row-major) and biases b_l.
+    pub w: Vec<f32>,
+    pub b: Vec<f32>,
+    /// Somatic voltage u_l.
+    pub u: Vec<f32>,
+    /// u̇_l of the last step (the previous-u̇ integrator feeds it back).
+    pub udot: Vec<f32>,
+    /// Advanced voltage ŭ_l = u_l + τu̇_l of the last step.
+    pub u_adv: Vec<f32>,
+    /// Prospective rate r_l sent to the next layer.
+    pub r: Vec<f32>,
+    /// Instantaneous rate r̄_l = ρ(u_l).
+    pub rbar: Vec<f32>,
+    /// ρ' used to gate the error coming down into this layer.
+    pub rp: Vec<f32>,
+    /// Prospective basal input W_l r_{l−1} + b_l.
+    pub basal: Vec<f32>,
+    /// Apical input e_l: the prospective error that enters Eq. 7a (nudging for the output).
+    pub e: Vec<f32>,
+    /// Somato-basal mismatch that drives plasticity, u_l − W_l r̄_{l−1} − b_l (Eq. 8).
+    pub mismatch: Vec<f32>,
+}
+
+impl PyramidalLayer {
+    fn new(n_in: usize, n: usize, rng: &mut Rng) -> Self {
+        // W ~ N(0, 1/n_in): keeps basal inputs O(1) so the hard sigmoid starts in its linear range.
+        let sd = (1.0 / n_in as f64).sqrt();
+        let w = (0..n * n_in).map(|_| (rng.normal() * sd) as f32).collect();
+        let z = vec![0.0; n];
+        PyramidalLayer {
+            n_in,
+            n,
+            w,
+            b: z.clone(),
+            u: z.clone(),
+            udot: z.clone(),
+            u_adv: z.clone(),
+            r: z.clone(),
+            rbar: z.clone(),
+            rp: z.clone(),
+            basal: z.clone(),
+            e: z.clone(),
+            mismatch: z,
+        }
+    }
+
+    fn reset_state(&mut self) {
+        for v in [
+            &mut self.u,
+            &mut self.udot,
+            &mut self.u_adv,
+            &mut self.r,
+            &mut self.rbar,
+            &mut self.rp,
+            &mut self.basal,
+            &mut self.e,
+            &mut self.mismatch,
+        ] {
+            v.fill(0.0);
+        }
+    }
+}
+
+/// What one call of [`Network::step`] is asked to do.
+#[derive(Clone, Copy, Debug)]
+pub struct StepInput<'a> {
+    /// Input rates x(t) (the prospective rate of the input layer).
+    pub x: &'a [f32],
+    /// Voltage target of the output neurons, if any.
+    pub target: Option<&'a [f32]>,
+    /// Nudging strength β for this step (0 = free phase).
+    pub beta: f32,
+    /// Whether the weights learn during this step.
+    pub plastic: bool,
+}
+
+/// The state went non-finite; the caller keeps its last finite copy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diverged {
+    pub layer: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Network {
+    pub config: NetConfig,
+    pub layers: Vec<PyramidalLayer>,
+    /// Low-pass filtered input r̄_0 (τ ṙ̄_0 = −r̄_0 + x); x itself is the prospective rate r_0.
+    pub rbar_in: Vec<f32>,
+    /// Simulated time in ms.
+    pub time: f64,
+    #[serde(skip)]
+    scratch: Vec<f32>,
+}
+
+impl Network {
+    pub fn new(config: NetConfig, rng: &mut Rng) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let layers = config.layers.windows(2).map(|p| PyramidalLayer::new(p[0], p[1], rng)).collect();
+        let n0 = config.layers[0];
+        let widest = *config.layers.iter().max().unwrap();
+        Ok(Network { rbar_in: vec![0.0; n0], layers, config, time: 0.0, scratch: vec![0.0; widest] })
+    }
+
+    pub fn n_in(&self) -> usize {
+        self.config.layers[0]
+    }
+
+    pub fn n_out(&self) -> usize {
+        *self.config.layers.last().unwrap()
+    }
+
+    /// Output voltages u_N.
+    pub fn output(&self) -> &[f32] {
+        &self.layers.last().unwrap().u
+    }
+
+    /// Forget the neural state (voltages, errors), keep what was learned.
+    pub fn reset_state(&mut self) {
+        self.layers.iter_mut().for_each(PyramidalLayer::reset_state);
+        self.rbar_in.fill(0.0);
+    }
+
+    /// Change parameters that do not change shapes; learned weights survive.
+    pub fn set_config(&mut self, config: NetConfig) -> Result<(), ConfigError> {
+        config.validate()?;
+        if config.layers != self.config.layers {
+            return Err(ConfigError { field: "layers", message: "changing layer sizes needs a new network".into() });
+        }
+        self.config = config;
+        Ok(())
+    }
+
+    /// Advance the network by one Euler step dt.
+    pub fn step(&mut self, input: StepInput) -> Result<(), Diverged> {
+        assert_eq!(input.x.len(), self.n_in(), "input size");
+        if let Some(t) = input.target {
+            assert_eq!(t.len(), self.n_out(), "target size");
+        }
+        match self.config.integrator {
+            Integrator::Sweep => self.step_sweep(input),
+            Integrator::PreviousUdot => self.step_previous_udot(input),
+        }
+        let dt = self.config.dt;
+        // r̄_0 low-passes the input (paper: r_in is the prospective rate of r̄_in).
+        let k = dt / self.config.tau;
+        for (rb, &x) in self.rbar_in.iter_mut().zip(input.x) {
+            *rb += k * (x - *rb);
+        }
+        self.time += dt as f64;
+        self.check_finite()
+    }
+
+    /// Explicit sweep: fresh rates from below, apical errors from the previous step.
+    fn step_sweep(&mut self, input: StepInput) {
+        let NetConfig { tau, dt, lookahead, .. } = self.config;
+        let n_layers = self.layers.len();
+        // Upward sweep (Eq. 7a): the layer below has already been advanced, so u̇_l is explicit.
+        for l in 0..n_layers {
+            let (below, rest) = self.layers.split_at_mut(l);
+            let layer = &mut rest[0];
+            let r_below: &[f32] = if l == 0 { input.x } else { &below[l - 1].r };
+            matvec_bias(&layer.w, r_below, &layer.b, &mut layer.basal);
+            for i in 0..layer.n {
+                let u = layer.u[i];
+                let udot = (layer.basal[i] - u + layer.e[i]) / tau;
+                let u_adv = u + tau * udot; // = basal + e: the voltage τ ahead
+                layer.udot[i] = udot;
+                layer.rbar[i] = rho(u);
+                let (r, rp, seen) = match lookahead {
+                    Lookahead::Advanced => (rho(u_adv), rho_prime(u_adv), u_adv),
+                    Lookahead::FirstOrder => (rho(u) + rho_prime(u) * tau * udot, rho_prime(u), u_adv),
+                    Lookahead::None => (rho(u), rho_prime(u), u),
+                };
+                layer.r[i] = r;
+                layer.rp[i] = rp;
+                layer.u_adv[i] = seen;
+                // Prospective somato-basal mismatch; with lookahead this is exactly e_l.
+                layer.mismatch[i] = seen - layer.basal[i];
+                layer.u[i] = u + dt * udot;
+            }
+        }
+        // New apical errors for the next step, top-down (Eq. 7b).
+        self.set_output_nudge(input, |l| &l.u_adv);
+        for l in (0..n_layers - 1).rev() {
+            let (lower, upper) = self.layers.split_at_mut(l + 1);
+            let (layer, above) = (&mut lower[l], &upper[0]);
+            matvec_t(&above.w, &above.mismatch, &mut layer.e);
+            for (e, rp) in layer.e.iter_mut().zip(&layer.rp) {
+                *e *= rp;
+            }
+        }
+        if input.plastic {
+            // Eq. 8 with the prospective mismatch and presynaptic rates.
+            for l in 0..n_layers {
+                let eta = self.config.eta_of(l);
+                let (below, rest) = self.layers.split_at_mut(l);
+                let layer = &mut rest[0];
+                let r_below: &[f32] = if l == 0 { input.x } else { &below[l - 1].r };
+                rank1_update(&mut layer.w, dt * eta, &layer.mismatch, r_below);
+                for (b, m) in layer.b.iter_mut().zip(&layer.mismatch) {
+                    *b += dt * eta * m;
+                }
+            }
+        }
+    }
+
+    /// e_N = β (y − v_N), with v the (advanced) output voltage; zero without a target.
+    fn set_output_nudge(&mut self, input: StepInput, voltage: impl Fn(&PyramidalLayer) -> &Vec<f32>) {
+        let out = self.layers.last_mut().unwrap();
+        match input.target {
+            Some(y) if input.beta > 0.0 => {
+                let v = voltage(out).clone();
+                for ((e, &y), v) in out.e.iter_mut().zip(y).zip(v) {
+                    *e = input.beta * (y - v);
+                }
+            }
+            _ => out.e.fill(0.0),
+        }
+    }
+
+    /// The paper's "Euler with previous u̇" (model-spec §3.1, hard sigmoid so ρ'' = 0).
+    fn step_previous_udot(&mut self, input: StepInput) {
+        let NetConfig { tau, dt, .. } = self.config;
+        let n_layers = self.layers.len();
+        let plastic = input.plastic;
+        // 1–3: instantaneous rates, instantaneous basal prediction, mismatch (drives Ẇ, Eq. 8).
+        // 4: prospective rates r = r̄ + τρ'u̇_prev and prospective basal input p = W r + b.
+        for l in 0..n_layers {
+            let (below, rest) = self.layers.split_at_mut(l);
+            let layer = &mut rest[0];
+            for i in 0..layer.n {
+                layer.rbar[i] = rho(layer.u[i]);
+                layer.rp[i] = rho_prime(layer.u[i]);
+                layer.r[i] = layer.rbar[i] + tau * layer.rp[i] * layer.udot[i];
+            }
+            let (rbar_below, r_below): (&[f32], &[f32]) =
+                if l == 0 { (&self.rbar_in, input.x) } else { (&below[l - 1].rbar, &below[l - 1].r) };
+            matvec_bias(&layer.w, rbar_below, &layer.b, &mut self.scratch[..layer.n]);
+            for i in 0..layer.n {
+                layer.mismatch[i] = layer.u[i] - self.scratch[i];
+            }
+            matvec_bias(&layer.w, r_below, &layer.b, &mut layer.basal);
+        }
+        // 5: prospective errors e = ē + τė̄ with the previous u̇. Ẇ = η m r̄ᵀ is never formed:
+        // Ẇᵀm = η r̄ (m·m) and Ẇ r̄ = η m (r̄·r̄).
+        {
+            let out = self.layers.last_mut().unwrap();
+            match input.target {
+                Some(y) if input.beta > 0.0 => {
+                    for i in 0..out.n {
+                        out.e[i] = input.beta * (y[i] - out.u[i] - tau * out.udot[i]);
+                    }
+                }
+                _ => out.e.fill(0.0),
+            }
+        }
+        for l in (0..n_layers - 1).rev() {
+            let eta_above = self.config.eta_of(l + 1);
+            let (lower, upper) = self.layers.split_at_mut(l + 1);
+            let (layer, above) = (&mut lower[l], &upper[0]);
+            // mp = (u + τu̇_prev) − p: prospective mismatch of the layer above.
+            let mp = &mut self.scratch[..above.n];
+            for i in 0..above.n {
+                mp[i] = above.u[i] + tau * above.udot[i] - above.basal[i];
+            }
+            matvec_t(&above.w, mp, &mut layer.e);
+            if plastic {
+                let mm = dot(&above.mismatch, &above.mismatch);
+                let mut wt_wdot_rbar = vec![0.0; layer.n];
+                let rr = dot(&layer.rbar, &layer.rbar);
+                let wdot_rbar: Vec<f32> = above.mismatch.iter().map(|m| eta_above * m * rr).collect();
+                matvec_t(&above.w, &wdot_rbar, &mut wt_wdot_rbar);
+                for i in 0..layer.n {
+                    layer.e[i] += tau * (eta_above * layer.rbar[i] * mm - wt_wdot_rbar[i]);
+                }
+            }
+            for (e, rp) in layer.e.iter_mut().zip(&layer.rp) {
+                *e *= rp;
+            }
+        }
+        // 6–7: u̇ = (p − u + e + τẆr̄)/τ, then Euler for u, W, b.
+        for l in 0..n_layers {
+            let eta = self.config.eta_of(l);
+            let (below, rest) = self.layers.split_at_mut(l);
+            let layer = &mut rest[0];
+            let rbar_below: &[f32] = if l == 0 { &self.rbar_in } else { &below[l - 1].rbar };
+            let rr = if plastic { dot(rbar_below, rbar_below) } else { 0.0 };
+            for i in 0..layer.n {
+                let wdot_rbar = if plastic { eta * layer.mismatch[i] * rr } else { 0.0 };
+                let udot = (layer.basal[i] - layer.u[i] + layer.e[i] + tau * wdot_rbar) / tau;
+                layer.udot[i] = udot;
+                layer.u_adv[i] = layer.u[i] + tau * udot;
+                layer.u[i] += dt * udot;
+            }
+            if plastic {
+                rank1_update(&mut layer.w, dt * eta, &layer.mismatch, rbar_below);
+                for (b, m) in layer.b.iter_mut().zip(&layer.mismatch) {
+                    *b += dt * eta * m;
+                }
+            }
+        }
+    }
+
+    fn check_finite(&self) -> Result<(), Diverged> {
+        // Voltages and errors of every layer are O(n) to check; a non-finite weight shows up in
+        // them within one step, so the weights themselves need no scan.
+        for (l, layer) in self.layers.iter().enumerate() {
+            if !layer.u.iter().chain(&layer.e).all(|v| v.is_finite()) {
+                return Err(Diverged { layer: l + 1 });
+            }
+        }
+        Ok(())
+    }
+
+    /// The free (β = 0) steady state for a static input: all errors vanish (Eq. 7b), so every
+    /// layer sits at u_l = W_l ρ(u_{l−1}) + b_l. This is the network's answer after settling,
+    /// computed directly; the weights are not changed.
+    pub fn infer<'a>(&self, x: &[f32], buf: &'a mut InferBuffers) -> &'a [f32] {
+        buf.ensure(&self.config.layers);
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (lo, hi) = buf.u.split_at_mut(l + 1);
+            let r_below: &[f32] = if l == 0 { x } else { &buf.r[l - 1] };
+            matvec_bias(&layer.w, r_below, &layer.b, &mut hi[0]);
+            let _ = lo;
+            let (u, r) = (&buf.u[l + 1], &mut buf.r[l]);
+            for (ri, &ui) in r.iter_mut().zip(u) {
+                *ri = rho(ui);
+            }
+        }
+        buf.u.last().unwrap()
+    }
+
+    /// Index of the most depolarised output neuron.
+    pub fn argmax(v: &[f32]) -> usize {
+        let mut best = 0;
+        for (i, &x) in v.iter().enumerate() {
+            if x > v[best] {
+                best = i;
+            }
+        }
+        best
+    }
+}
+
+/// Scratch for [`Network::infer`], reused across calls so evaluation allocates nothing.
+#[derive(Default, Clone, Debug)]
+pub struct InferBuffers {
+    u: Vec<Vec<f32>>,
+    r: Vec<Vec<f32>>,
+}
+
+impl InferBuffers {
+    fn ensure(&mut self, sizes: &[usize]) {
+        if self.u.len() != sizes.len() || self.u.iter().zip(sizes).any(|(v, &n)| v.len() != n) {
+            self.u = sizes.iter().map(|&n| vec![0.0; n]).collect();
+            self.r = sizes[1..].iter().map(|&n| vec![0.0; n]).collect();
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! The MNIST task: a continuous stream of training digits through a learning network, with
+//! evaluation on the official test set interleaved without stopping learning.
+//!
+//! Each training digit is shown for `steps_per_sample` Euler steps with its one-hot voltage
+//! target and nudging β; input and target are switched together (the paper's convention, see
+//! `network`). Evaluation runs on a *snapshot* of the weights taken when an evaluation sweep
+//! starts, with β = 0 and no plasticity, in pieces the caller schedules; learning goes on
+//! meanwhile, and each finished sweep adds a point to the accuracy history.
+
+use crate::mnist::{to_rates, Dataset, PIXELS};
+use crate::network::{ConfigError, Diverged, InferBuffers, NetConfig, Network, StepInput};
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TaskConfig {
+    /// Euler steps per training digit (presentation time = steps · dt).
+    pub steps_per_sample: usize,
+    /// Start a new test sweep every this many training digits.
+    pub eval_every: usize,
+    /// Official test digits per sweep (the first `eval_size` of the 10,000).
+    pub eval_size: usize,
+}
+
+impl Default for TaskConfig {
+    fn default() -> Self {
+        TaskConfig { steps_per_sample: 10, eval_every: 1000, eval_size: 10_000 }
+    }
+}
+
+impl TaskConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=10_000).contains(&self.steps_per_sample) {
+            return Err(ConfigError { field: "steps_per_sample", message: format!("must be 1..=10000, got {}", self.steps_per_sample) });
+        }
+        if self.eval_every == 0 {
+            return Err(ConfigError { field: "eval_every", message: "must be at least 1".into() });
+        }
+        if self.eval_size == 0 {
+            return Err(ConfigError { field: "eval_size", message: "must be at least 1".into() });
+        }
+        Ok(())
+    }
+}
+
+/// One finished test sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccuracyPoint {
+    /// Training digits seen when the snapshot was taken.
+    pub samples: u64,
+    /// Simulated time (s) at the snapshot.
+    pub time_s: f64,
+    /// Fraction of test digits answered correctly.
+    pub accuracy: f64,
+    /// Number of official test digits it was measured on.
+    pub n: usize,
+}
+
+struct Sweep {
+    net: Network,
+    samples: u64,
+    time_s: f64,
+    next: usize,
+    correct: usize,
+    size: usize,
+}
+
+pub struct Session {
+    pub net: Network,
+    pub task: TaskConfig,
+    rng: Rng,
+    pub train: Dataset,
+    pub test: Dataset,
+    order: Vec<u32>,
+    order_pos: usize,
+    /// Index of the training digit on screen, and how many steps it has been shown.
+    pub current: Option<usize>,
+    step_in_sample: usize,
+    x: Vec<f32>,
+    y: Vec<f32>,
+    pub samples_seen: u64,
+    pub steps: u64,
+    /// Last 100 training presentations: was the answer at the end of the presentation right?
+    recent: std::collections::VecDeque<bool>,
+    sweep: Option<Sweep>,
+    last_sweep_samples: Option<u64>,
+    pub history: Vec<AccuracyPoint>,
+    /// The weights at the start of the latest sweep: a finite state to fall back on.
+    last_good: Option<Network>,
+    buf: InferBuffers,
+}
+
+impl Session {
+    pub fn new(net_config: NetConfig, task: TaskConfig, seed: u64) -> Result<Self, ConfigError> {
+        task.validate()?;
+        if net_config.layers.first() != Some(&PIXELS) || net_config.layers.last() != Some(&10) {
+            return Err(ConfigError { field: "layers", message: "MNIST needs 784 inputs and 10 outputs".into() });
+        }
+        let mut rng = Rng::new(seed);
+        let net = Network::new(net_config, &mut rng)?;
+        Ok(Session {
+            net,
+            task,
+            rng,
+            train: Dataset::default(),
+            test: Dataset::default(),
+            order: vec![],
+            order_pos: 0,
+            current: None,
+            step_in_sample: 0,
+            x: vec![0.0; PIXELS],
+            y: vec![0.0; 10],
+            samples_seen: 0,
+            steps: 0,
+            recent: Default::default(),
+            sweep: None,
+            last_sweep_samples: None,
+            history: vec![],
+            last_good: None,
+            buf: InferBuffers::default(),
+        })
+    }
+
+    /// The input currently presented (rates in [0, 1]).
+    pub fn input(&self) -> &[f32] {
+        &self.x
+    }
+
+    pub fn current_label(&self) -> Option<u8> {
+        self.current.map(|i| self.train.labels[i])
+    }
+
+    pub fn recent_train_accuracy(&self) -> Option<f64> {
+        (!self.recent.is_empty()).then(|| self.recent.iter().filter(|&&c| c).count() as f64 / self.recent.len() as f64)
+    }
+
+    pub fn latest_accuracy(&self) -> Option<AccuracyPoint> {
+        self.history.last().copied()
+    }
+
+    /// Progress of the running sweep: (digits done, sweep size).
+    pub fn sweep_progress(&self) -> Option<(usize, usize)> {
+        self.sweep.as_ref().map(|s| (s.next, s.size))
+    }
+
+    fn next_sample(&mut self) -> usize {
+        if self.order_pos >= self.order.len() {
+            // A new epoch over everything loaded so far, in a fresh random order.
+            self.order = (0..self.train.len() as u32).collect();
+            self.rng.shuffle(&mut self.order);
+            self.order_pos = 0;
+        }
+        let i = self.order[self.order_pos] as usize;
+        self.order_pos += 1;
+        i
+    }
+
+    /// Run `n` training steps. Stops early (and restores the last finite weights) on divergence.
+    pub fn train_steps(&mut self, n: usize) -> Result<(), Diverged> {
+        if self.train.is_empty() {
+            return Ok(());
+        }
+        let beta = self.net.config.beta;
+        for _ in 0..n {
+            if self.step_in_sample == 0 {
+                let i = self.next_sample();
+                self.current = Some(i);
+                to_rates(self.train.image(i), &mut self.x);
+                self.y.fill(0.0);
+                self.y[self.train.labels[i] as usize] = 1.0;
+            }
+            let r = self.net.step(StepInput { x: &self.x, target: Some(&self.y), beta, plastic: true });
+            if let Err(d) = r {
+                self.recover();
+                return Err(d);
+            }
+            self.steps += 1;
+            self.step_in_sample += 1;
+            if self.step_in_sample >= self.task.steps_per_sample {
+                self.step_in_sample = 0;
+                self.samples_seen += 1;
+                let label = self.train.labels[self.current.unwrap()] as usize;
+                let right = Network::argmax(&self.net.layers.last().unwrap().u_adv) == label;
+                self.recent.push_back(right);
+                if self.recent.len() > 100 {
+                    self.recent.pop_front();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn recover(&mut self) {
+        let config = self.net.config.clone();
+        match &self.last_good {
+            Some(good) => self.net = good.clone(),
+            None => {
+                let mut rng = Rng::new(self.rng.next_u64());
+                self.net = Network::new(config.clone(), &mut rng).expect("config was valid");
+            }
+        }
+        self.net.config = config;
+        self.net.reset_state();
+        self.step_in_sample = 0;
+    }
+
+    /// Is a test sweep due (or running)?
+    pub fn eval_pending(&self) -> bool {
+        self.sweep.is_some()
+            || (!self.test.is_empty()
+                && self.last_sweep_samples.map_or(true, |s| self.samples_seen >= s + self.task.eval_every as u64))
+    }
+
+    /// Evaluate up to `n` test digits of the current sweep (starting one if due). Returns the
+    /// finished point when this call completes a sweep.
+    pub fn eval_digits(&mut self, n: usize) -> Option<AccuracyPoint> {
+        if self.sweep.is_none() {
+            if !self.eval_pending() {
+                return None;
+            }
+            let mut snapshot = self.net.clone();
+            snapshot.reset_state();
+            self.last_good = Some(snapshot.clone());
+            self.last_sweep_samples = Some(self.samples_seen);
+            self.sweep = Some(Sweep {
+                net: snapshot,
+                samples: self.samples_seen,
+                time_s: self.net.time / 1000.0,
+                next: 0,
+                correct: 0,
+                size: self.task.eval_size.min(self.test.len()),
+            });
+        }
+        let sweep = self.sweep.as_mut().unwrap();
+        let end = (sweep.next + n).min(sweep.size);
+        let mut x = [0.0f32; PIXELS];
+        for i in sweep.next..end {
+            to_rates(self.test.image(i), &mut x);
+            let out = sweep.net.infer(&x, &mut self.buf);
+            if Network::argmax(out) == self.test.labels[i] as usize {
+                sweep.correct += 1;
+            }
+        }
+        sweep.next = end;
+        if sweep.next < sweep.size {
+            return None;
+        }
+        let s = self.sweep.take().unwrap();
+        let p = AccuracyPoint { samples: s.samples, time_s: s.time_s, accuracy: s.correct as f64 / s.size as f64, n: s.size };
+        self.history.push(p);
+        Some(p)
+    }
+
+    /// Accuracy of the current weights on the first `n` test digits, computed at once.
+    pub fn test_accuracy(&mut self, n: usize) -> f64 {
+        let n = n.min(self.test.len());
+        let mut x = [0.0f32; PIXELS];
+        let mut correct = 0;
+        for i in 0..n {
+            to_rates(self.test.image(i), &mut x);
+            if Network::argmax(self.net.infer(&x, &mut self.buf)) == self.test.labels[i] as usize {
+                correct += 1;
+            }
+        }
+        correct as f64 / n as f64
+    }
+
+    /// The network's settled answer (output voltages) for an arbitrary 28×28 input.
+    pub fn answer(&mut self, x: &[f32]) -> Vec<f32> {
+        self.net.infer(x, &mut self.buf).to_vec()
+    }
+}

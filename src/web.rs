@@ -1,0 +1,209 @@
+//! The wasm facade: owns a [`Session`] and converts at the boundary, nothing more.
+//! The page (www/main.js) drives it from a requestAnimationFrame loop.
+
+use crate::drawing;
+use crate::mnist::Dataset;
+use crate::network::{NetConfig, Network};
+use crate::session::{AccuracyPoint, Session, TaskConfig};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct PageConfig {
+    net: NetConfig,
+    task: TaskConfig,
+    seed: u64,
+}
+
+#[derive(Serialize)]
+struct Stats {
+    /// Simulated time of the learning network, in seconds.
+    sim_time_s: f64,
+    samples_seen: u64,
+    steps: u64,
+    /// Latest finished official-test sweep (β = 0, no plasticity, on a weight snapshot).
+    test_accuracy: Option<f64>,
+    test_digits: usize,
+    /// Training digits seen when that sweep's snapshot was taken.
+    test_accuracy_at_samples: Option<u64>,
+    recent_train_accuracy: Option<f64>,
+    eval_progress: Option<(usize, usize)>,
+    current_label: Option<u8>,
+    prediction: Option<usize>,
+    train_loaded: usize,
+    test_loaded: usize,
+    history: Vec<AccuracyPoint>,
+    seed: u64,
+    dt_ms: f32,
+    steps_per_sample: usize,
+}
+
+#[wasm_bindgen]
+pub struct Playground {
+    session: Session,
+    seed: u64,
+}
+
+fn js_err(e: impl std::fmt::Display) -> JsValue {
+    JsValue::from_str(&e.to_string())
+}
+
+#[wasm_bindgen]
+impl Playground {
+    /// `config` is `{net?, task?, seed?}` with any subset of fields; unknown fields are refused.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Playground, JsValue> {
+        let c: PageConfig = if config.is_undefined() || config.is_null() {
+            PageConfig::default()
+        } else {
+            serde_wasm_bindgen::from_value(config).map_err(js_err)?
+        };
+        let session = Session::new(c.net, c.task, c.seed).map_err(js_err)?;
+        Ok(Playground { session, seed: c.seed })
+    }
+
+    /// Add the official test set (IDX bytes). Refused, with a message, if malformed.
+    pub fn set_test(&mut self, images: &[u8], labels: &[u8]) -> Result<usize, JsValue> {
+        self.session.test = Dataset::from_idx("test", images, labels).map_err(js_err)?;
+        Ok(self.session.test.len())
+    }
+
+    /// Append a chunk of training digits (IDX bytes). Refused, with a message, if malformed.
+    pub fn add_train(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsValue> {
+        let chunk = Dataset::from_idx(name, images, labels).map_err(js_err)?;
+        self.session.train.extend(chunk);
+        Ok(self.session.train.len())
+    }
+
+    /// Run `n` learning steps. On divergence the last finite weights are restored and the
+    /// error says what happened.
+    pub fn train_steps(&mut self, n: u32) -> Result<(), JsValue> {
+        self.session.train_steps(n as usize).map_err(|d| {
+            js_err(format!(
+                "the network diverged (non-finite voltage in layer {}); the last finite weights were restored — lower η or β",
+                d.layer
+            ))
+        })
+    }
+
+    pub fn eval_pending(&self) -> bool {
+        self.session.eval_pending()
+    }
+
+    /// Evaluate up to `n` official test digits; true when this finished a sweep.
+    pub fn eval_digits(&mut self, n: u32) -> bool {
+        self.session.eval_digits(n as usize).is_some()
+    }
+
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        let s = &self.session;
+        let latest = s.latest_accuracy();
+        let stats = Stats {
+            sim_time_s: s.net.time / 1000.0,
+            samples_seen: s.samples_seen,
+            steps: s.steps,
+            test_accuracy: latest.map(|p| p.accuracy),
+            test_digits: latest.map_or(0, |p| p.n),
+            test_accuracy_at_samples: latest.map(|p| p.samples),
+            recent_train_accuracy: s.recent_train_accuracy(),
+            eval_progress: s.sweep_progress(),
+            current_label: s.current_label(),
+            prediction: s.current.map(|_| Network::argmax(s.net.output())),
+            train_loaded: s.train.len(),
+            test_loaded: s.test.len(),
+            history: s.history.clone(),
+            seed: self.seed,
+            dt_ms: s.net.config.dt,
+            steps_per_sample: s.task.steps_per_sample,
+        };
+        serde_wasm_bindgen::to_value(&stats).map_err(js_err)
+    }
+
+    /// The presented input rates (784 values in [0, 1]).
+    pub fn input(&self) -> Vec<f32> {
+        self.session.input().to_vec()
+    }
+
+    /// Somatic voltages of the output neurons.
+    pub fn output(&self) -> Vec<f32> {
+        self.session.net.output().to_vec()
+    }
+
+    /// Convert an RGBA drawing (ink in the alpha channel) to a 28×28 MNIST-like digit.
+    /// Returns an empty array when nothing is drawn.
+    pub fn digitize(&self, rgba: &[u8], width: u32, height: u32) -> Vec<f32> {
+        let (w, h) = (width as usize, height as usize);
+        if rgba.len() != w * h * 4 {
+            return vec![];
+        }
+        let ink: Vec<u8> = rgba.chunks_exact(4).map(|p| p[3]).collect();
+        drawing::to_mnist(&ink, w, h).unwrap_or_default()
+    }
+
+    /// The network's settled free answer (output voltages) for a 784-pixel input.
+    pub fn answer(&mut self, x: &[f32]) -> Vec<f32> {
+        if x.len() != self.session.net.n_in() || !x.iter().all(|v| v.is_finite()) {
+            return vec![];
+        }
+        self.session.answer(x)
+    }
+
+    /// Start again with fresh weights from the same seed; the loaded data stays.
+    pub fn reset(&mut self) -> Result<(), JsValue> {
+        let mut fresh = Session::new(self.session.net.config.clone(), self.session.task.clone(), self.seed).map_err(js_err)?;
+        fresh.train = std::mem::take(&mut self.session.train);
+        fresh.test = std::mem::take(&mut self.session.test);
+        self.session = fresh;
+        Ok(())
+    }
+
+    /// Draw test accuracy against training digits seen into the canvas with this id.
+    pub fn draw_accuracy_chart(&self, canvas_id: &str, dark: bool) -> Result<(), JsValue> {
+        let backend = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{canvas_id}")))?;
+        let root = backend.into_drawing_area();
+        let (bg, fg, grid) = if dark {
+            (RGBColor(24, 26, 31), RGBColor(220, 222, 228), RGBColor(60, 64, 72))
+        } else {
+            (WHITE, RGBColor(30, 30, 30), RGBColor(225, 225, 225))
+        };
+        let accent = RGBColor(0, 114, 178); // Okabe–Ito blue: colour-blind safe
+        root.fill(&bg).map_err(js_err)?;
+        let pts: Vec<(f64, f64)> = self
+            .session
+            .history
+            .iter()
+            .filter(|p| p.accuracy.is_finite())
+            .map(|p| (p.samples as f64 / 1000.0, 100.0 * p.accuracy))
+            .collect();
+        let x_max = pts.last().map_or(1.0, |p| p.0).max(1.0) * 1.05;
+        let font = ("sans-serif", 13).into_font().color(&fg);
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(34)
+            .y_label_area_size(44)
+            .build_cartesian_2d(0.0..x_max, 0.0..100.0)
+            .map_err(js_err)?;
+        chart
+            .configure_mesh()
+            .light_line_style(grid.mix(0.5))
+            .bold_line_style(grid)
+            .axis_style(fg)
+            .label_style(font.clone())
+            .x_desc("training digits seen (thousands)")
+            .y_desc("official-test accuracy (%)")
+            .draw()
+            .map_err(js_err)?;
+        chart
+            .draw_series(LineSeries::new(vec![(0.0, 10.0), (x_max, 10.0)], grid.stroke_width(1)))
+            .map_err(js_err)?;
+        chart.draw_series(LineSeries::new(pts.clone(), accent.stroke_width(2))).map_err(js_err)?;
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 3, accent.filled())))
+            .map_err(js_err)?;
+        root.present().map_err(js_err)?;
+        Ok(())
+    }
+}

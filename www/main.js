@@ -1,0 +1,322 @@
+// Glue between the page and the wasm core: load data, run the requestAnimationFrame loop,
+// draw. All numerics live in Rust (src/); this file only schedules and paints.
+import init, { Playground } from "../pkg/nla_playground.js";
+
+const $ = (id) => document.getElementById(id);
+const FRAME_BUDGET_MS = 10; // compute per frame; leaves room for painting at 60 fps
+const EVAL_SHARE = 0.3; // share of the budget for test sweeps while one is due
+
+const ui = {
+  status: $("status"), error: $("error"), play: $("play"), reset: $("reset"),
+  time: $("r-time"), samples: $("r-samples"), acc: $("r-acc"), sps: $("r-sps"), fps: $("r-fps"),
+  label: $("label"), pred: $("pred"), trainAcc: $("train-acc"), evalProgress: $("eval-progress"),
+};
+
+let pg = null; // the Playground (wasm)
+let running = false;
+let fatal = false;
+const perf = { fps: 0, sps: 0, lastFrame: 0, frames: [], stepsWindow: [] };
+let stepsPerCall = 10; // adapted so one train_steps call takes about 1 ms
+let chartDirty = true;
+let lastHistoryLen = -1;
+
+function showError(msg) {
+  ui.error.hidden = false;
+  ui.error.textContent = msg;
+}
+function setStatus(msg) { ui.status.textContent = msg; }
+
+// ---------- data ----------
+async function fetchBytes(url, expectSha256) {
+  let resp;
+  try {
+    resp = await fetch(url);
+  } catch (e) {
+    throw new Error(`could not fetch ${url}: ${e.message}`);
+  }
+  if (!resp.ok) throw new Error(`could not fetch ${url}: HTTP ${resp.status}`);
+  const packed = new Uint8Array(await resp.arrayBuffer());
+  if (expectSha256 && globalThis.crypto?.subtle) {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", packed));
+    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+    if (hex !== expectSha256) throw new Error(`${url} is corrupt: its sha256 is ${hex}, expected ${expectSha256}. Re-run the build to fetch the data again.`);
+  }
+  if (!url.endsWith(".gz")) return packed;
+  try {
+    const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (e) {
+    throw new Error(`${url} is not a valid gzip file (${e.message})`);
+  }
+}
+
+async function loadManifest() {
+  const url = "data/mnist/manifest.json";
+  const bytes = await fetchBytes(url, null);
+  let m;
+  try {
+    m = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new Error(`${url} is not valid JSON`);
+  }
+  if (!Array.isArray(m.files)) throw new Error(`${url} lists no files`);
+  return Object.fromEntries(m.files.map((f) => [f.file, f]));
+}
+
+async function loadPair(files, images, labels) {
+  for (const f of [images, labels]) if (!files[f]) throw new Error(`the data manifest does not list ${f}`);
+  return Promise.all([
+    fetchBytes(`data/mnist/${images}`, files[images].sha256),
+    fetchBytes(`data/mnist/${labels}`, files[labels].sha256),
+  ]);
+}
+
+// ---------- drawing the state ----------
+function paintDigit(canvas, rates) {
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = Number.isFinite(rates[i]) ? Math.max(0, Math.min(1, rates[i])) * 255 : 0;
+    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v;
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+function makeBars(container) {
+  const bars = [];
+  for (let k = 0; k < 10; k++) {
+    const bar = document.createElement("div");
+    bar.className = "bar";
+    bar.innerHTML = `<div class="fill"></div><div class="lbl">${k}</div>`;
+    container.appendChild(bar);
+    bars.push(bar);
+  }
+  return bars;
+}
+
+function paintBars(bars, volts, target) {
+  let best = -1;
+  for (let k = 0; k < volts.length; k++) if (Number.isFinite(volts[k]) && (best < 0 || volts[k] > volts[best])) best = k;
+  bars.forEach((bar, k) => {
+    const v = Number.isFinite(volts[k]) ? volts[k] : 0;
+    bar.firstChild.style.height = `${Math.max(0, Math.min(1.2, v)) / 1.2 * 85}%`;
+    bar.classList.toggle("pred", k === best);
+    bar.classList.toggle("target", k === target);
+  });
+  return best;
+}
+
+const fmtInt = (n) => n.toLocaleString("en-US");
+
+function paintReadouts(s) {
+  ui.time.textContent = `${s.sim_time_s.toFixed(2)} s`;
+  ui.samples.textContent = fmtInt(s.samples_seen);
+  ui.acc.textContent = s.test_accuracy == null ? "–" : `${(100 * s.test_accuracy).toFixed(2)} %`;
+  ui.acc.title = s.test_accuracy == null ? "" : `on ${fmtInt(s.test_digits)} official test digits, after ${fmtInt(s.test_accuracy_at_samples)} training digits`;
+  ui.sps.textContent = fmtInt(Math.round(perf.sps));
+  ui.fps.textContent = perf.fps.toFixed(0);
+  ui.label.textContent = s.current_label ?? "–";
+  ui.trainAcc.textContent = s.recent_train_accuracy == null ? "–" : `${Math.round(100 * s.recent_train_accuracy)} % of the last 100`;
+  ui.evalProgress.textContent = s.eval_progress
+    ? `Test sweep in progress: ${fmtInt(s.eval_progress[0])} / ${fmtInt(s.eval_progress[1])}.`
+    : s.test_accuracy == null ? "" : `Latest: ${(100 * s.test_accuracy).toFixed(2)} % on ${fmtInt(s.test_digits)} digits after ${fmtInt(s.test_accuracy_at_samples)} training digits.`;
+}
+
+// ---------- the loop ----------
+const outBars = makeBars($("out-bars"));
+const drawBars = makeBars($("draw-bars"));
+const darkQuery = matchMedia("(prefers-color-scheme: dark)");
+darkQuery.addEventListener?.("change", () => { chartDirty = true; });
+
+function simulate() {
+  const t0 = performance.now();
+  const trainUntil = t0 + (pg.eval_pending() ? FRAME_BUDGET_MS * (1 - EVAL_SHARE) : FRAME_BUDGET_MS);
+  let steps = 0;
+  try {
+    while (performance.now() < trainUntil) {
+      const c0 = performance.now();
+      pg.train_steps(stepsPerCall);
+      steps += stepsPerCall;
+      const took = performance.now() - c0;
+      // Aim for ~1 ms per call so the budget is kept to within a millisecond.
+      if (took > 0.05) stepsPerCall = Math.max(1, Math.min(2000, Math.round(stepsPerCall * Math.min(2, 1 / took))));
+      else stepsPerCall = Math.min(2000, stepsPerCall * 2);
+    }
+  } catch (e) {
+    running = false;
+    ui.play.textContent = "Play";
+    ui.play.setAttribute("aria-pressed", "true");
+    showError(`Paused: ${e}`);
+  }
+  const trainEnd = performance.now();
+  while (pg.eval_pending() && performance.now() < t0 + FRAME_BUDGET_MS) {
+    if (pg.eval_digits(50)) chartDirty = true;
+  }
+  perf.stepsWindow.push([trainEnd, steps, trainEnd - t0]);
+}
+
+function frame(now) {
+  perf.frames.push(now);
+  while (perf.frames.length && perf.frames[0] < now - 1000) perf.frames.shift();
+  perf.fps = perf.frames.length > 1 ? (perf.frames.length - 1) * 1000 / (now - perf.frames[0]) : 0;
+  if (running && !fatal) simulate();
+  while (perf.stepsWindow.length && perf.stepsWindow[0][0] < now - 1000) perf.stepsWindow.shift();
+  // steps/s of simulated network per second of wall time, over the last second
+  perf.sps = running ? perf.stepsWindow.reduce((a, w) => a + w[1], 0) : 0;
+
+  const s = pg.stats();
+  paintReadouts(s);
+  paintDigit($("digit"), pg.input());
+  const best = paintBars(outBars, pg.output(), s.current_label);
+  ui.pred.textContent = s.current_label == null ? "–" : best;
+  if (s.history.length !== lastHistoryLen || chartDirty) {
+    lastHistoryLen = s.history.length;
+    chartDirty = false;
+    try { pg.draw_accuracy_chart("acc-chart", darkQuery.matches); } catch (e) { console.warn("chart:", e); }
+  }
+  if (pad.dirty) updateDrawing();
+  requestAnimationFrame(frame);
+}
+
+// ---------- the drawing pad (Pointer Events: mouse, pen, touch) ----------
+const pad = { el: $("pad"), drawing: false, last: null, dirty: false, id: null };
+const padCtx = pad.el.getContext("2d", { willReadFrequently: true });
+
+function padPoint(ev) {
+  const r = pad.el.getBoundingClientRect();
+  return [(ev.clientX - r.left) * pad.el.width / r.width, (ev.clientY - r.top) * pad.el.height / r.height];
+}
+function stroke(from, to) {
+  padCtx.strokeStyle = "#000";
+  padCtx.lineWidth = 20;
+  padCtx.lineCap = padCtx.lineJoin = "round";
+  padCtx.beginPath();
+  padCtx.moveTo(...from);
+  padCtx.lineTo(...to);
+  padCtx.stroke();
+  pad.dirty = true;
+}
+pad.el.addEventListener("pointerdown", (ev) => {
+  if (pad.id !== null) return; // one pointer at a time
+  pad.id = ev.pointerId;
+  pad.el.setPointerCapture(ev.pointerId);
+  pad.last = padPoint(ev);
+  stroke(pad.last, pad.last);
+  ev.preventDefault();
+});
+pad.el.addEventListener("pointermove", (ev) => {
+  if (ev.pointerId !== pad.id) return;
+  const p = padPoint(ev);
+  stroke(pad.last, p);
+  pad.last = p;
+});
+const endStroke = (ev) => { if (ev.pointerId === pad.id) { pad.id = null; pad.last = null; } };
+pad.el.addEventListener("pointerup", endStroke);
+pad.el.addEventListener("pointercancel", endStroke);
+$("clear").addEventListener("click", () => {
+  padCtx.clearRect(0, 0, pad.el.width, pad.el.height);
+  pad.dirty = true;
+});
+
+let drawnDigit = null;
+function updateDrawing() {
+  pad.dirty = false;
+  const { data, width, height } = padCtx.getImageData(0, 0, pad.el.width, pad.el.height);
+  const digit = pg.digitize(data, width, height);
+  if (digit.length !== 784) {
+    drawnDigit = null;
+    paintDigit($("seen"), new Float32Array(784));
+    $("draw-pred").textContent = "–";
+    paintBars(drawBars, new Float32Array(10), -1);
+    return;
+  }
+  drawnDigit = digit;
+  paintDigit($("seen"), digit);
+  refreshDrawnAnswer();
+}
+function refreshDrawnAnswer() {
+  if (!drawnDigit) return;
+  const volts = pg.answer(drawnDigit);
+  if (volts.length !== 10) return;
+  $("draw-pred").textContent = paintBars(drawBars, volts, -1);
+}
+// The network keeps learning, so its answer to a fixed drawing is refreshed twice a second.
+setInterval(() => { if (pg && drawnDigit) refreshDrawnAnswer(); }, 500);
+
+// ---------- controls ----------
+ui.play.addEventListener("click", () => {
+  running = !running;
+  ui.play.textContent = running ? "Pause" : "Play";
+  ui.play.setAttribute("aria-pressed", String(!running));
+  if (running) ui.error.hidden = true;
+});
+ui.reset.addEventListener("click", () => {
+  pg.reset();
+  chartDirty = true;
+  ui.error.hidden = true;
+});
+
+function parseSeed() {
+  const raw = new URLSearchParams(location.search).get("seed");
+  if (raw == null) return 1;
+  if (/^\d{1,15}$/.test(raw)) return Number(raw);
+  showError(`Ignored the URL parameter seed=${JSON.stringify(raw.slice(0, 40))}: it must be a whole number (0 to 999999999999999). Using seed 1.`);
+  return 1;
+}
+
+// ---------- start ----------
+async function main() {
+  try {
+    await init();
+  } catch (e) {
+    fatal = true;
+    showError(`The simulator (WebAssembly) failed to start: ${e.message ?? e}. This page needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+).`);
+    setStatus("");
+    return;
+  }
+  const seed = parseSeed();
+  pg = new Playground({ seed });
+  window.nla = {
+    stats: () => {
+      const s = pg.stats();
+      return { ...s, steps_per_s: perf.sps, fps: perf.fps, running };
+    },
+    pause: () => { if (running) ui.play.click(); },
+    play: () => { if (!running) ui.play.click(); },
+    reset: () => ui.reset.click(),
+  };
+  requestAnimationFrame(frame);
+  let files;
+  try {
+    setStatus("Loading the official MNIST digits…");
+    files = await loadManifest();
+    const [teI, teL] = await loadPair(files, "test-images.idx.gz", "test-labels.idx.gz");
+    pg.set_test(teI, teL);
+    const [trI, trL] = await loadPair(files, "train-images-0.idx.gz", "train-labels-0.idx.gz");
+    pg.add_train("training chunk 0", trI, trL);
+  } catch (e) {
+    fatal = true;
+    showError(`Cannot start learning: ${e.message ?? e}`);
+    setStatus("Stopped: the data could not be loaded.");
+    return;
+  }
+  running = true;
+  ui.play.disabled = ui.reset.disabled = false;
+  setStatus("Learning. Loading the rest of the training set in the background…");
+  document.body.dataset.ready = "true";
+  // The remaining training chunks, one after another, while learning runs.
+  let k = 1;
+  for (; files[`train-images-${k}.idx.gz`]; k++) {
+    try {
+      const [i, l] = await loadPair(files, `train-images-${k}.idx.gz`, `train-labels-${k}.idx.gz`);
+      pg.add_train(`training chunk ${k}`, i, l);
+    } catch (e) {
+      showError(`Training continues on the ${fmtInt(pg.stats().train_loaded)} digits loaded so far: ${e.message ?? e}`);
+      break;
+    }
+  }
+  setStatus(`Learning continuously from ${fmtInt(pg.stats().train_loaded)} official training digits.`);
+}
+
+main();
