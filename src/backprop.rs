@@ -17,7 +17,7 @@ pub fn neg_gradient(net: &Network, x: &[f32], y: &[f32]) -> (Vec<Vec<f64>>, Vec<
             .map(|i| {
                 let mut s = layer.b[i] as f64;
                 for j in 0..layer.n_in {
-                    s += layer.w[i * layer.n_in + j] as f64 * r_in[j];
+                    s += layer.weight(i, j) as f64 * r_in[j];
                 }
                 s
             })
@@ -35,7 +35,7 @@ pub fn neg_gradient(net: &Network, x: &[f32], y: &[f32]) -> (Vec<Vec<f64>>, Vec<
             .map(|j| {
                 let mut s = 0.0;
                 for i in 0..above.n {
-                    s += above.w[i * above.n_in + j] as f64 * delta[l + 1][i];
+                    s += above.weight(i, j) as f64 * delta[l + 1][i];
                 }
                 rho_prime(volts[l][j] as f32) as f64 * s
             })

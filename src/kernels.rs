@@ -33,35 +33,40 @@ pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
     }
 }
 
-/// `y = W x + b` for `W` of shape `y.len() × x.len()`, row-major.
-pub fn matvec_bias(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
-    let n_in = x.len();
-    debug_assert_eq!(w.len(), y.len() * n_in);
-    for ((yi, row), bi) in y.iter_mut().zip(w.chunks_exact(n_in)).zip(b) {
-        *yi = dot(row, x) + bi;
-    }
-}
+// Weight matrices are stored *input-major* (column-major in W): `w[j * n_out + i] = W_ij`, so
+// the outgoing weights of presynaptic neuron j are one contiguous slice. Forward pass and
+// plasticity then skip silent presynaptic neurons outright — about 80 % of MNIST pixels and
+// half of the hard-sigmoid hidden neurons are exactly 0 — and what remains is `axpy` over
+// contiguous slices, which vectorises.
 
-/// `y = Wᵀ e` for `W` of shape `e.len() × y.len()`, row-major (the top-down error path).
-pub fn matvec_t(w: &[f32], e: &[f32], y: &mut [f32]) {
-    let n_in = y.len();
-    debug_assert_eq!(w.len(), e.len() * n_in);
-    y.fill(0.0);
-    for (row, &ei) in w.chunks_exact(n_in).zip(e) {
-        if ei != 0.0 {
-            axpy(y, ei, row);
+/// `y = W x + b`, skipping zero inputs.
+pub fn forward(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
+    let n_out = y.len();
+    debug_assert_eq!(w.len(), x.len() * n_out);
+    y.copy_from_slice(b);
+    for (col, &xj) in w.chunks_exact(n_out).zip(x) {
+        if xj != 0.0 {
+            axpy(y, xj, col);
         }
     }
 }
 
-/// `W += scale · e xᵀ` (the outer-product plasticity of Eq. 8). Rows whose postsynaptic
-/// error is exactly zero (e.g. hard-sigmoid neurons outside their linear range) are skipped.
+/// `y = Wᵀ e` (the top-down error path): one dot product per presynaptic neuron.
+pub fn transpose_matvec(w: &[f32], e: &[f32], y: &mut [f32]) {
+    let n_out = e.len();
+    debug_assert_eq!(w.len(), y.len() * n_out);
+    for (yj, col) in y.iter_mut().zip(w.chunks_exact(n_out)) {
+        *yj = dot(col, e);
+    }
+}
+
+/// `W += scale · e xᵀ` (the outer-product plasticity of Eq. 8), skipping zero inputs.
 pub fn rank1_update(w: &mut [f32], scale: f32, e: &[f32], x: &[f32]) {
-    let n_in = x.len();
-    debug_assert_eq!(w.len(), e.len() * n_in);
-    for (row, &ei) in w.chunks_exact_mut(n_in).zip(e) {
-        if ei != 0.0 {
-            axpy(row, scale * ei, x);
+    let n_out = e.len();
+    debug_assert_eq!(w.len(), x.len() * n_out);
+    for (col, &xj) in w.chunks_exact_mut(n_out).zip(x) {
+        if xj != 0.0 {
+            axpy(col, scale * xj, e);
         }
     }
 }
@@ -73,27 +78,30 @@ mod tests {
     #[test]
     fn kernels_match_naive() {
         let (m, n) = (5, 13);
+        // W_ij at w[j * m + i]
         let w: Vec<f32> = (0..m * n).map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.1).collect();
-        let x: Vec<f32> = (0..n).map(|i| (i as f32 * 0.3).sin()).collect();
+        let wij = |w: &[f32], i: usize, j: usize| w[j * m + i];
+        let mut x: Vec<f32> = (0..n).map(|i| (i as f32 * 0.3).sin()).collect();
+        x[3] = 0.0;
         let b: Vec<f32> = (0..m).map(|i| i as f32 * 0.01).collect();
         let mut y = vec![0.0; m];
-        matvec_bias(&w, &x, &b, &mut y);
+        forward(&w, &x, &b, &mut y);
         for i in 0..m {
-            let naive: f32 = (0..n).map(|j| w[i * n + j] * x[j]).sum::<f32>() + b[i];
+            let naive: f32 = (0..n).map(|j| wij(&w, i, j) * x[j]).sum::<f32>() + b[i];
             assert!((y[i] - naive).abs() < 1e-5);
         }
         let e: Vec<f32> = (0..m).map(|i| i as f32 - 2.0).collect();
         let mut z = vec![0.0; n];
-        matvec_t(&w, &e, &mut z);
+        transpose_matvec(&w, &e, &mut z);
         for j in 0..n {
-            let naive: f32 = (0..m).map(|i| w[i * n + j] * e[i]).sum();
+            let naive: f32 = (0..m).map(|i| wij(&w, i, j) * e[i]).sum();
             assert!((z[j] - naive).abs() < 1e-5);
         }
         let mut w2 = w.clone();
         rank1_update(&mut w2, 0.5, &e, &x);
         for i in 0..m {
             for j in 0..n {
-                assert!((w2[i * n + j] - (w[i * n + j] + 0.5 * e[i] * x[j])).abs() < 1e-6);
+                assert!((wij(&w2, i, j) - (wij(&w, i, j) + 0.5 * e[i] * x[j])).abs() < 1e-6);
             }
         }
     }

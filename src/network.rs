@@ -29,7 +29,7 @@
 //! be switched in one step without a finite-difference spike. The target is treated the same
 //! way: `y(t)` is the prospective target `u* + τ u̇*`.
 
-use crate::kernels::{dot, matvec_bias, matvec_t, rank1_update};
+use crate::kernels::{dot, forward, rank1_update, transpose_matvec};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -184,7 +184,8 @@ impl NetConfig {
 pub struct PyramidalLayer {
     pub n_in: usize,
     pub n: usize,
-    /// Basal weights W_l (n × n_in, row-major) and biases b_l.
+    /// Basal weights W_l, stored input-major: `w[j * n + i]` = W_ij from presynaptic j to
+    /// neuron i (see `kernels`). Use [`PyramidalLayer::weight`] for index-free reading.
     pub w: Vec<f32>,
     pub b: Vec<f32>,
     /// Somatic voltage u_l.
@@ -228,6 +229,12 @@ impl PyramidalLayer {
             e: z.clone(),
             mismatch: z,
         }
+    }
+
+    /// W_ij: from presynaptic neuron j (layer l−1) to neuron i (layer l).
+    #[inline]
+    pub fn weight(&self, i: usize, j: usize) -> f32 {
+        self.w[j * self.n + i]
     }
 
     fn reset_state(&mut self) {
@@ -345,7 +352,7 @@ impl Network {
             let (below, rest) = self.layers.split_at_mut(l);
             let layer = &mut rest[0];
             let r_below: &[f32] = if l == 0 { input.x } else { &below[l - 1].r };
-            matvec_bias(&layer.w, r_below, &layer.b, &mut layer.basal);
+            forward(&layer.w, r_below, &layer.b, &mut layer.basal);
             for i in 0..layer.n {
                 let u = layer.u[i];
                 let udot = (layer.basal[i] - u + layer.e[i]) / tau;
@@ -370,7 +377,7 @@ impl Network {
         for l in (0..n_layers - 1).rev() {
             let (lower, upper) = self.layers.split_at_mut(l + 1);
             let (layer, above) = (&mut lower[l], &upper[0]);
-            matvec_t(&above.w, &above.mismatch, &mut layer.e);
+            transpose_matvec(&above.w, &above.mismatch, &mut layer.e);
             for (e, rp) in layer.e.iter_mut().zip(&layer.rp) {
                 *e *= rp;
             }
@@ -421,11 +428,11 @@ impl Network {
             }
             let (rbar_below, r_below): (&[f32], &[f32]) =
                 if l == 0 { (&self.rbar_in, input.x) } else { (&below[l - 1].rbar, &below[l - 1].r) };
-            matvec_bias(&layer.w, rbar_below, &layer.b, &mut self.scratch[..layer.n]);
+            forward(&layer.w, rbar_below, &layer.b, &mut self.scratch[..layer.n]);
             for i in 0..layer.n {
                 layer.mismatch[i] = layer.u[i] - self.scratch[i];
             }
-            matvec_bias(&layer.w, r_below, &layer.b, &mut layer.basal);
+            forward(&layer.w, r_below, &layer.b, &mut layer.basal);
         }
         // 5: prospective errors e = ē + τė̄ with the previous u̇. Ẇ = η m r̄ᵀ is never formed:
         // Ẇᵀm = η r̄ (m·m) and Ẇ r̄ = η m (r̄·r̄).
@@ -449,13 +456,13 @@ impl Network {
             for i in 0..above.n {
                 mp[i] = above.u[i] + tau * above.udot[i] - above.basal[i];
             }
-            matvec_t(&above.w, mp, &mut layer.e);
+            transpose_matvec(&above.w, mp, &mut layer.e);
             if plastic {
                 let mm = dot(&above.mismatch, &above.mismatch);
                 let mut wt_wdot_rbar = vec![0.0; layer.n];
                 let rr = dot(&layer.rbar, &layer.rbar);
                 let wdot_rbar: Vec<f32> = above.mismatch.iter().map(|m| eta_above * m * rr).collect();
-                matvec_t(&above.w, &wdot_rbar, &mut wt_wdot_rbar);
+                transpose_matvec(&above.w, &wdot_rbar, &mut wt_wdot_rbar);
                 for i in 0..layer.n {
                     layer.e[i] += tau * (eta_above * layer.rbar[i] * mm - wt_wdot_rbar[i]);
                 }
@@ -506,7 +513,7 @@ impl Network {
         for (l, layer) in self.layers.iter().enumerate() {
             let (lo, hi) = buf.u.split_at_mut(l + 1);
             let r_below: &[f32] = if l == 0 { x } else { &buf.r[l - 1] };
-            matvec_bias(&layer.w, r_below, &layer.b, &mut hi[0]);
+            forward(&layer.w, r_below, &layer.b, &mut hi[0]);
             let _ = lo;
             let (u, r) = (&buf.u[l + 1], &mut buf.r[l]);
             for (ri, &ui) in r.iter_mut().zip(u) {

@@ -4,7 +4,7 @@
 use crate::drawing;
 use crate::mnist::Dataset;
 use crate::network::{NetConfig, Network};
-use crate::session::{AccuracyPoint, Session, TaskConfig};
+use crate::session::{Session, TaskConfig};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use serde::{Deserialize, Serialize};
@@ -35,7 +35,8 @@ struct Stats {
     prediction: Option<usize>,
     train_loaded: usize,
     test_loaded: usize,
-    history: Vec<AccuracyPoint>,
+    /// Number of finished test sweeps (the points themselves: `history()`).
+    history_len: usize,
     seed: u64,
     dt_ms: f32,
     steps_per_sample: usize,
@@ -114,12 +115,17 @@ impl Playground {
             prediction: s.current.map(|_| Network::argmax(s.net.output())),
             train_loaded: s.train.len(),
             test_loaded: s.test.len(),
-            history: s.history.clone(),
+            history_len: s.history.len(),
             seed: self.seed,
             dt_ms: s.net.config.dt,
             steps_per_sample: s.task.steps_per_sample,
         };
         serde_wasm_bindgen::to_value(&stats).map_err(js_err)
+    }
+
+    /// Every finished test sweep: `[{samples, time_s, accuracy, n}]`.
+    pub fn history(&self) -> Result<JsValue, JsValue> {
+        serde_wasm_bindgen::to_value(&self.session.history).map_err(js_err)
     }
 
     /// The presented input rates (784 values in [0, 1]).

@@ -26,3 +26,4 @@ fn ten_thousand_digits_of_continuous_learning_reach_90_percent_on_the_full_test_
     assert!(before < 0.3, "untrained network already at {before}");
     assert!(after >= 0.90, "reached only {:.2} %", 100.0 * after);
 }
+

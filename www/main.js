@@ -3,8 +3,11 @@
 import init, { Playground } from "../pkg/nla_playground.js";
 
 const $ = (id) => document.getElementById(id);
-const FRAME_BUDGET_MS = 10; // compute per frame; leaves room for painting at 60 fps
-const EVAL_SHARE = 0.3; // share of the budget for test sweeps while one is due
+// Compute budget per frame, adapted (as in Distill's Growing-NCA demo) so the page keeps its
+// display rate: it shrinks when frames come late and grows back slowly while they are on time.
+const BUDGET_MIN_MS = 2, BUDGET_MAX_MS = 14;
+let budgetMs = 8;
+const EVAL_SHARE = 0.4; // share of the budget for test sweeps while one is due
 
 const ui = {
   status: $("status"), error: $("error"), play: $("play"), reset: $("reset"),
@@ -131,7 +134,7 @@ darkQuery.addEventListener?.("change", () => { chartDirty = true; });
 
 function simulate() {
   const t0 = performance.now();
-  const trainUntil = t0 + (pg.eval_pending() ? FRAME_BUDGET_MS * (1 - EVAL_SHARE) : FRAME_BUDGET_MS);
+  const trainUntil = t0 + (pg.eval_pending() ? budgetMs * (1 - EVAL_SHARE) : budgetMs);
   let steps = 0;
   try {
     while (performance.now() < trainUntil) {
@@ -150,13 +153,22 @@ function simulate() {
     showError(`Paused: ${e}`);
   }
   const trainEnd = performance.now();
-  while (pg.eval_pending() && performance.now() < t0 + FRAME_BUDGET_MS) {
-    if (pg.eval_digits(50)) chartDirty = true;
+  while (pg.eval_pending() && performance.now() < t0 + budgetMs) {
+    if (pg.eval_digits(10)) chartDirty = true;
   }
   perf.stepsWindow.push([trainEnd, steps, trainEnd - t0]);
 }
 
+function adaptBudget(now) {
+  const interval = now - perf.lastFrame;
+  perf.lastFrame = now;
+  if (interval > 250) return; // first frame, or back from a hidden tab
+  if (interval > 19) budgetMs = Math.max(BUDGET_MIN_MS, budgetMs * 0.85);
+  else if (interval < 17.5) budgetMs = Math.min(BUDGET_MAX_MS, budgetMs + 0.05);
+}
+
 function frame(now) {
+  adaptBudget(now);
   perf.frames.push(now);
   while (perf.frames.length && perf.frames[0] < now - 1000) perf.frames.shift();
   perf.fps = perf.frames.length > 1 ? (perf.frames.length - 1) * 1000 / (now - perf.frames[0]) : 0;
@@ -170,8 +182,8 @@ function frame(now) {
   paintDigit($("digit"), pg.input());
   const best = paintBars(outBars, pg.output(), s.current_label);
   ui.pred.textContent = s.current_label == null ? "–" : best;
-  if (s.history.length !== lastHistoryLen || chartDirty) {
-    lastHistoryLen = s.history.length;
+  if (s.history_len !== lastHistoryLen || chartDirty) {
+    lastHistoryLen = s.history_len;
     chartDirty = false;
     try { pg.draw_accuracy_chart("acc-chart", darkQuery.matches); } catch (e) { console.warn("chart:", e); }
   }
@@ -280,7 +292,7 @@ async function main() {
   window.nla = {
     stats: () => {
       const s = pg.stats();
-      return { ...s, steps_per_s: perf.sps, fps: perf.fps, running };
+      return { ...s, history: pg.history(), steps_per_s: perf.sps, fps: perf.fps, running };
     },
     pause: () => { if (running) ui.play.click(); },
     play: () => { if (!running) ui.play.click(); },
