@@ -22,6 +22,7 @@ const perf = { fps: 0, sps: 0, lastFrame: 0, frames: [], stepsWindow: [] };
 let stepsPerCall = 10; // adapted so one train_steps call takes about 1 ms
 let chartDirty = true;
 let lastHistoryLen = -1;
+const timeline = []; // wall time (ms since navigation) at which each test sweep finished
 
 function showError(msg) {
   ui.error.hidden = false;
@@ -154,7 +155,11 @@ function simulate() {
   }
   const trainEnd = performance.now();
   while (pg.eval_pending() && performance.now() < t0 + budgetMs) {
-    if (pg.eval_digits(10)) chartDirty = true;
+    if (pg.eval_digits(10)) {
+      chartDirty = true;
+      const h = pg.history();
+      timeline.push({ ...h[h.length - 1], wall_ms: performance.now() });
+    }
   }
   perf.stepsWindow.push([trainEnd, steps, trainEnd - t0]);
 }
@@ -297,6 +302,15 @@ async function main() {
     pause: () => { if (running) ui.play.click(); },
     play: () => { if (!running) ui.play.click(); },
     reset: () => ui.reset.click(),
+    /** Finished test sweeps with the wall time (ms since navigation) each was shown. */
+    timeline: () => timeline.slice(),
+    /** Benchmark: run learning steps flat out for `ms` (blocks the tab), return steps/s. */
+    benchSteps: (ms = 2000) => {
+      const t0 = performance.now();
+      let n = 0;
+      while (performance.now() - t0 < ms) { pg.train_steps(100); n += 100; }
+      return n * 1000 / (performance.now() - t0);
+    },
   };
   requestAnimationFrame(frame);
   let files;

@@ -1,0 +1,40 @@
+// Bench (not a test): figures of the page in Debian's headless Chromium.
+//   node tests/browser/bench.mjs     (after scripts/build.sh; scripts/bench.sh does both)
+import { serve, launch, openPage } from "./harness.mjs";
+
+const srv = await serve();
+const browser = await launch();
+try {
+  const { page, problems } = await openPage(browser, srv.url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+  const ready = await page.evaluate(() => performance.now());
+  // Wall time from navigation to the first displayed sweep ≥ 85 % and ≥ 90 %.
+  let t85 = null, t90 = null;
+  const deadline = Date.now() + 10 * 60_000;
+  while ((t85 === null || t90 === null) && Date.now() < deadline) {
+    const tl = await page.evaluate(() => window.nla.timeline());
+    t85 ??= tl.find((p) => p.accuracy >= 0.85) ?? null;
+    t90 ??= tl.find((p) => p.accuracy >= 0.90) ?? null;
+    await page.waitForTimeout(200);
+  }
+  // Steady state while learning, evaluating and painting: mean of 10 one-second readings.
+  const readings = [];
+  for (let k = 0; k < 10; k++) {
+    await page.waitForTimeout(1000);
+    readings.push(await page.evaluate(() => { const s = window.nla.stats(); return [s.steps_per_s, s.fps]; }));
+  }
+  const mean = (i) => readings.reduce((a, r) => a + r[i], 0) / readings.length;
+  // Flat-out wasm speed of the same learning step (the loop paused), for the native comparison.
+  await page.evaluate(() => window.nla.pause());
+  const flat = await page.evaluate(() => window.nla.benchSteps(3000));
+  const fmt = (p) => (p ? `${(p.wall_ms / 1000).toFixed(1)} s (sweep of ${p.n} digits, snapshot after ${p.samples} training digits, ${(100 * p.accuracy).toFixed(2)} %)` : "not reached");
+  console.log(`page ready (data loaded, learning starts): ${(ready / 1000).toFixed(2)} s after navigation`);
+  console.log(`page: load → displayed test accuracy ≥ 85 %: ${fmt(t85)}`);
+  console.log(`page: load → displayed test accuracy ≥ 90 %: ${fmt(t90)}`);
+  console.log(`page while learning + evaluating + painting: ${mean(0).toFixed(0)} steps/s at ${mean(1).toFixed(1)} fps`);
+  console.log(`page wasm flat out (learning steps only): ${flat.toFixed(0)} steps/s`);
+  if (problems.length) console.log(`console problems: ${problems.join("; ")}`);
+} finally {
+  await browser.close();
+  await srv.close();
+}
