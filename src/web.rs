@@ -167,7 +167,10 @@ impl Playground {
     }
 
     /// Draw test accuracy against training digits seen into the canvas with this id.
-    pub fn draw_accuracy_chart(&self, canvas_id: &str, dark: bool) -> Result<(), JsValue> {
+    /// `scale` is the device pixel ratio the canvas was sized for (sharp text on HiDPI screens).
+    pub fn draw_accuracy_chart(&self, canvas_id: &str, dark: bool, scale: f64) -> Result<(), JsValue> {
+        let scale = if scale.is_finite() { scale.clamp(0.5, 4.0) } else { 1.0 };
+        let px = |v: f64| (v * scale).round() as u32;
         let backend = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{canvas_id}")))?;
         let root = backend.into_drawing_area();
         let (bg, fg, grid) = if dark {
@@ -185,11 +188,11 @@ impl Playground {
             .map(|p| (p.samples as f64 / 1000.0, 100.0 * p.accuracy))
             .collect();
         let x_max = pts.last().map_or(1.0, |p| p.0).max(1.0) * 1.05;
-        let font = ("sans-serif", 13).into_font().color(&fg);
+        let font = ("sans-serif", 13.0 * scale).into_font().color(&fg);
         let mut chart = ChartBuilder::on(&root)
-            .margin(10)
-            .x_label_area_size(34)
-            .y_label_area_size(44)
+            .margin(px(12.0))
+            .x_label_area_size(px(40.0))
+            .y_label_area_size(px(56.0))
             .build_cartesian_2d(0.0..x_max, 0.0..100.0)
             .map_err(js_err)?;
         chart
@@ -198,16 +201,19 @@ impl Playground {
             .bold_line_style(grid)
             .axis_style(fg)
             .label_style(font.clone())
+            .axis_desc_style(font.clone())
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| if x_max < 5.0 { format!("{v:.1}") } else { format!("{v:.0}") })
             .x_desc("training digits seen (thousands)")
             .y_desc("official-test accuracy (%)")
             .draw()
             .map_err(js_err)?;
         chart
-            .draw_series(LineSeries::new(vec![(0.0, 10.0), (x_max, 10.0)], grid.stroke_width(1)))
+            .draw_series(LineSeries::new(vec![(0.0, 10.0), (x_max, 10.0)], grid.stroke_width(px(1.0))))
             .map_err(js_err)?;
-        chart.draw_series(LineSeries::new(pts.clone(), accent.stroke_width(2))).map_err(js_err)?;
+        chart.draw_series(LineSeries::new(pts.clone(), accent.stroke_width(px(2.0)))).map_err(js_err)?;
         chart
-            .draw_series(pts.iter().map(|&p| Circle::new(p, 3, accent.filled())))
+            .draw_series(pts.iter().map(|&p| Circle::new(p, px(3.0), accent.filled())))
             .map_err(js_err)?;
         root.present().map_err(js_err)?;
         Ok(())

@@ -190,11 +190,20 @@ function frame(now) {
   if (s.history_len !== lastHistoryLen || chartDirty) {
     lastHistoryLen = s.history_len;
     chartDirty = false;
-    try { pg.draw_accuracy_chart("acc-chart", darkQuery.matches); } catch (e) { console.warn("chart:", e); }
+    drawChart();
   }
   if (pad.dirty) updateDrawing();
   requestAnimationFrame(frame);
 }
+
+function drawChart() {
+  const c = $("acc-chart");
+  const dpr = Math.min(3, window.devicePixelRatio || 1);
+  const w = Math.round((c.clientWidth || 520) * dpr), h = Math.round(w * 300 / 520);
+  if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+  try { pg.draw_accuracy_chart("acc-chart", darkQuery.matches, dpr); } catch (e) { console.warn("chart:", e); }
+}
+addEventListener("resize", () => { chartDirty = true; });
 
 // ---------- the drawing pad (Pointer Events: mouse, pen, touch) ----------
 const pad = { el: $("pad"), drawing: false, last: null, dirty: false, id: null };
