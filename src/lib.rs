@@ -10,6 +10,7 @@ pub mod drawing;
 pub mod kernels;
 pub mod mnist;
 pub mod network;
+pub mod observe;
 pub mod rng;
 pub mod session;
 

@@ -71,6 +71,29 @@ pub enum Lookahead {
     None,
 }
 
+/// How a hidden layer learns its error (the top-down path into the apical dendrite).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Feedback {
+    /// Apical input W_{l+1}ᵀ(u_{l+1} − W_{l+1} r̄_l): the textbook shortcut (Eq. 7b).
+    WeightTransport,
+    /// A fixed random B_l in place of W_{l+1}ᵀ (feedback alignment).
+    Random,
+    /// Lateral interneurons learn to explain away the top-down input B_l u_{l+1}, so the apical
+    /// potential carries the error (Eqs. 9–13, rt-DeEL).
+    Microcircuit,
+}
+
+/// How the interneurons of layer l are nudged by the layer above (Eq. 9, B^IP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InterneuronNudging {
+    /// Interneuron k follows pyramidal neuron k of layer l+1 (the rest are not nudged).
+    OneToOne,
+    /// Each interneuron follows a fixed random mixture of layer l+1 (paper, Fig. 5).
+    Mixed,
+}
+
 /// Everything that defines a network and its learning, in the paper's units (ms).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -89,6 +112,16 @@ pub struct NetConfig {
     pub eta_layer_factors: Vec<f32>,
     pub integrator: Integrator,
     pub lookahead: Lookahead,
+    pub feedback: Feedback,
+    /// Interneurons per hidden layer (Theorem 2 needs at least as many as layer l+1 has
+    /// pyramidal neurons; paper Fig. 5: 40 under 10 outputs).
+    pub interneurons: usize,
+    pub interneuron_nudging: InterneuronNudging,
+    /// Interneuron nudging strength β^I (paper: 0.1/1.1).
+    pub beta_i: f32,
+    /// Learning rates of pyramid→interneuron (Eq. 11a) and interneuron→pyramid (Eq. 11b) weights.
+    pub eta_ip: f32,
+    pub eta_pi: f32,
 }
 
 impl Default for NetConfig {
@@ -102,6 +135,12 @@ impl Default for NetConfig {
             eta_layer_factors: vec![],
             integrator: Integrator::Sweep,
             lookahead: Lookahead::Advanced,
+            feedback: Feedback::WeightTransport,
+            interneurons: 40,
+            interneuron_nudging: InterneuronNudging::Mixed,
+            beta_i: 0.1 / 1.1,
+            eta_ip: 0.01,
+            eta_pi: 0.01,
         }
     }
 }
@@ -171,6 +210,34 @@ impl NetConfig {
         if self.eta_layer_factors.iter().any(|f| !(f.is_finite() && (0.0..=10.0).contains(f))) {
             return err("eta_layer_factors", "each factor must be in [0, 10]".into());
         }
+        if !(1..=Self::MAX_NEURONS_PER_LAYER).contains(&self.interneurons) {
+            return err("interneurons", format!("must be 1..={}, got {}", Self::MAX_NEURONS_PER_LAYER, self.interneurons));
+        }
+        if self.feedback == Feedback::Microcircuit {
+            // Theorem 2: W^PI B^IP = B_l needs B^IP of full column rank.
+            if let Some(&widest_above) = self.layers[2..].iter().max() {
+                if self.interneurons < widest_above {
+                    return err(
+                        "interneurons",
+                        format!("the microcircuit needs at least as many interneurons as the layer above has neurons ({widest_above}), got {}", self.interneurons),
+                    );
+                }
+            }
+            if self.integrator == Integrator::PreviousUdot {
+                return err("feedback", "the previous-u̇ integrator is implemented for weight transport only".into());
+            }
+        }
+        if self.integrator == Integrator::PreviousUdot && self.feedback != Feedback::WeightTransport {
+            return err("feedback", "the previous-u̇ integrator is implemented for weight transport only".into());
+        }
+        if !(self.beta_i.is_finite() && (0.0..1.0).contains(&self.beta_i)) {
+            return err("beta_i", format!("must be in [0, 1), got {}", self.beta_i));
+        }
+        for (field, v) in [("eta_ip", self.eta_ip), ("eta_pi", self.eta_pi)] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return err(field, format!("must be in [0, 1] per ms, got {v}"));
+            }
+        }
         Ok(())
     }
 
@@ -206,6 +273,8 @@ pub struct PyramidalLayer {
     pub e: Vec<f32>,
     /// Somato-basal mismatch that drives plasticity, u_l − W_l r̄_{l−1} − b_l (Eq. 8).
     pub mismatch: Vec<f32>,
+    /// Apical potential before the ρ' gate (hidden layers): e_l = ρ'_l ⊙ apical_l (Eq. 13).
+    pub apical: Vec<f32>,
 }
 
 impl PyramidalLayer {
@@ -227,7 +296,8 @@ impl PyramidalLayer {
             rp: z.clone(),
             basal: z.clone(),
             e: z.clone(),
-            mismatch: z,
+            mismatch: z.clone(),
+            apical: z,
         }
     }
 
@@ -248,8 +318,103 @@ impl PyramidalLayer {
             &mut self.basal,
             &mut self.e,
             &mut self.mismatch,
+            &mut self.apical,
         ] {
             v.fill(0.0);
+        }
+    }
+}
+
+/// The top-down path and the lateral interneurons of hidden layer l (Eqs. 9–11).
+/// Always present, so the feedback mode can be switched without losing anything learned.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LateralCircuit {
+    /// Pyramidal neurons in layer l, in layer l+1, interneurons.
+    pub n: usize,
+    pub n_above: usize,
+    pub m: usize,
+    /// Fixed random top-down weights B_l (n × n_above, input-major), onto apical dendrites.
+    pub b_fb: Vec<f32>,
+    /// Fixed top-down nudging of the interneurons B^IP_l (m × n_above, input-major).
+    pub b_ip: Vec<f32>,
+    /// Plastic pyramid → interneuron weights W^IP_l (m × n) and interneuron biases.
+    pub w_ip: Vec<f32>,
+    pub b_i: Vec<f32>,
+    /// Plastic interneuron → pyramid (apical) weights W^PI_l (n × m).
+    pub w_pi: Vec<f32>,
+    /// Interneuron voltages u^I_l (linear transfer).
+    pub u_i: Vec<f32>,
+    /// Interneuron basal prediction W^IP r_l + b^I, and the top-down input B_l u_{l+1}.
+    pub basal_i: Vec<f32>,
+    pub top_down: Vec<f32>,
+}
+
+impl LateralCircuit {
+    fn new(n: usize, n_above: usize, m: usize, nudging: InterneuronNudging, rng: &mut Rng) -> Self {
+        let normal = |len: usize, sd: f64, rng: &mut Rng| -> Vec<f32> { (0..len).map(|_| (rng.normal() * sd) as f32).collect() };
+        let b_fb = normal(n * n_above, (1.0 / n_above as f64).sqrt(), rng);
+        let b_ip = match nudging {
+            InterneuronNudging::Mixed => normal(m * n_above, (1.0 / n_above as f64).sqrt(), rng),
+            InterneuronNudging::OneToOne => {
+                // input-major: column j (neuron j above) has a 1 at interneuron j.
+                let mut v = vec![0.0; m * n_above];
+                for j in 0..n_above.min(m) {
+                    v[j * m + j] = 1.0;
+                }
+                v
+            }
+        };
+        // Small plastic weights: the circuit starts far from alignment (tabula rasa, Fig. 5).
+        let w_ip = normal(m * n, 0.1 / (n as f64).sqrt(), rng);
+        let w_pi = normal(n * m, 0.1 / (m as f64).sqrt(), rng);
+        LateralCircuit {
+            n,
+            n_above,
+            m,
+            b_fb,
+            b_ip,
+            w_ip,
+            b_i: vec![0.0; m],
+            w_pi,
+            u_i: vec![0.0; m],
+            basal_i: vec![0.0; m],
+            top_down: vec![0.0; n],
+        }
+    }
+
+    /// Interneuron voltages (Eq. 9) and the apical potential of layer l (Eq. 10):
+    /// u^I = (1 − β^I)(W^IP r_l + b^I) + β^I B^IP u_{l+1};   apical = B u_{l+1} − W^PI u^I.
+    fn apical(&mut self, r: &[f32], u_above: &[f32], beta_i: f32, apical: &mut [f32]) {
+        forward(&self.w_ip, r, &self.b_i, &mut self.basal_i);
+        forward_nobias(&self.b_ip, u_above, &mut self.u_i);
+        for (ui, bi) in self.u_i.iter_mut().zip(&self.basal_i) {
+            *ui = (1.0 - beta_i) * bi + beta_i * *ui;
+        }
+        forward_nobias(&self.b_fb, u_above, &mut self.top_down);
+        forward_nobias(&self.w_pi, &self.u_i, apical);
+        for (a, t) in apical.iter_mut().zip(&self.top_down) {
+            *a = t - *a;
+        }
+    }
+
+    /// Eq. 11a: Ẇ^IP = η^IP (u^I − W^IP r − b^I) rᵀ;  Eq. 11b: Ẇ^PI = η^PI (B u_{l+1} − W^PI u^I) u^Iᵀ.
+    fn learn(&mut self, r: &[f32], apical: &[f32], dt_eta_ip: f32, dt_eta_pi: f32) {
+        for (bi, ui) in self.basal_i.iter_mut().zip(&self.u_i) {
+            *bi = ui - *bi; // now the interneuron's somato-dendritic mismatch
+        }
+        rank1_update(&mut self.w_ip, dt_eta_ip, &self.basal_i, r);
+        for (b, m) in self.b_i.iter_mut().zip(&self.basal_i) {
+            *b += dt_eta_ip * m;
+        }
+        rank1_update(&mut self.w_pi, dt_eta_pi, apical, &self.u_i);
+    }
+}
+
+fn forward_nobias(w: &[f32], x: &[f32], y: &mut [f32]) {
+    y.fill(0.0);
+    for (col, &xj) in w.chunks_exact(y.len()).zip(x) {
+        if xj != 0.0 {
+            crate::kernels::axpy(y, xj, col);
         }
     }
 }
@@ -277,6 +442,8 @@ pub struct Diverged {
 pub struct Network {
     pub config: NetConfig,
     pub layers: Vec<PyramidalLayer>,
+    /// One lateral circuit per hidden layer (`circuits[l]` sits under `layers[l]`).
+    pub circuits: Vec<LateralCircuit>,
     /// Low-pass filtered input r̄_0 (τ ṙ̄_0 = −r̄_0 + x); x itself is the prospective rate r_0.
     pub rbar_in: Vec<f32>,
     /// Simulated time in ms.
@@ -289,9 +456,15 @@ impl Network {
     pub fn new(config: NetConfig, rng: &mut Rng) -> Result<Self, ConfigError> {
         config.validate()?;
         let layers = config.layers.windows(2).map(|p| PyramidalLayer::new(p[0], p[1], rng)).collect();
+        let circuits = Self::new_circuits(&config, rng);
         let n0 = config.layers[0];
         let widest = *config.layers.iter().max().unwrap();
-        Ok(Network { rbar_in: vec![0.0; n0], layers, config, time: 0.0, scratch: vec![0.0; widest] })
+        Ok(Network { rbar_in: vec![0.0; n0], layers, circuits, config, time: 0.0, scratch: vec![0.0; widest] })
+    }
+
+    fn new_circuits(config: &NetConfig, rng: &mut Rng) -> Vec<LateralCircuit> {
+        let sizes = &config.layers[1..];
+        sizes.windows(2).map(|p| LateralCircuit::new(p[0], p[1], config.interneurons, config.interneuron_nudging, rng)).collect()
     }
 
     pub fn n_in(&self) -> usize {
@@ -314,10 +487,14 @@ impl Network {
     }
 
     /// Change parameters that do not change shapes; learned weights survive.
-    pub fn set_config(&mut self, config: NetConfig) -> Result<(), ConfigError> {
+    pub fn set_config(&mut self, config: NetConfig, rng: &mut Rng) -> Result<(), ConfigError> {
         config.validate()?;
         if config.layers != self.config.layers {
             return Err(ConfigError { field: "layers", message: "changing layer sizes needs a new network".into() });
+        }
+        if config.interneurons != self.config.interneurons || config.interneuron_nudging != self.config.interneuron_nudging {
+            // Only the lateral circuits are rebuilt; the pyramidal weights stay.
+            self.circuits = Self::new_circuits(&config, rng);
         }
         self.config = config;
         Ok(())
@@ -372,14 +549,24 @@ impl Network {
                 layer.u[i] = u + dt * udot;
             }
         }
-        // New apical errors for the next step, top-down (Eq. 7b).
+        // New apical errors for the next step, top-down.
         self.set_output_nudge(input, |l| &l.u_adv);
+        let feedback = self.config.feedback;
+        let beta_i = self.config.beta_i;
         for l in (0..n_layers - 1).rev() {
             let (lower, upper) = self.layers.split_at_mut(l + 1);
             let (layer, above) = (&mut lower[l], &upper[0]);
-            transpose_matvec(&above.w, &above.mismatch, &mut layer.e);
-            for (e, rp) in layer.e.iter_mut().zip(&layer.rp) {
-                *e *= rp;
+            match feedback {
+                // Eq. 7b: W_{l+1}ᵀ (u_{l+1} − W_{l+1} r_l − b_{l+1}).
+                Feedback::WeightTransport => transpose_matvec(&above.w, &above.mismatch, &mut layer.apical),
+                // The same mismatch, sent down through a fixed random B_l.
+                Feedback::Random => forward_nobias(&self.circuits[l].b_fb, &above.mismatch, &mut layer.apical),
+                // Eqs. 9–10: B_l u_{l+1} minus what the interneurons predict of it.
+                Feedback::Microcircuit => self.circuits[l].apical(&layer.r, &above.u_adv, beta_i, &mut layer.apical),
+            }
+            // Eq. 13: ē_l = ρ'(u_l) ⊙ apical.
+            for ((e, rp), a) in layer.e.iter_mut().zip(&layer.rp).zip(&layer.apical) {
+                *e = rp * a;
             }
         }
         if input.plastic {
@@ -392,6 +579,12 @@ impl Network {
                 rank1_update(&mut layer.w, dt * eta, &layer.mismatch, r_below);
                 for (b, m) in layer.b.iter_mut().zip(&layer.mismatch) {
                     *b += dt * eta * m;
+                }
+            }
+            if feedback == Feedback::Microcircuit {
+                let (eip, epi) = (dt * self.config.eta_ip, dt * self.config.eta_pi);
+                for (circuit, layer) in self.circuits.iter_mut().zip(&self.layers) {
+                    circuit.learn(&layer.r, &layer.apical, eip, epi);
                 }
             }
         }

@@ -6,10 +6,11 @@
 //!
 //! Options: --samples N  --seed S  --layers 784-300-10  --dt MS  --tau MS  --beta B  --eta E
 //!          --steps-per-sample K  --integrator sweep|previous-udot  --lookahead advanced|first-order|none
-//!          --test-size N  --seconds S (bench)  --json
+//!          --feedback weight-transport|random|microcircuit  --interneurons M  --nudging mixed|one-to-one
+//!          --beta-i B  --eta-ip E  --eta-pi E  --test-size N  --seconds S (bench)  --json
 
 use nla_playground::data_files;
-use nla_playground::network::{Integrator, Lookahead, NetConfig, Network, StepInput};
+use nla_playground::network::{Feedback, Integrator, InterneuronNudging, Lookahead, NetConfig, Network, StepInput};
 use nla_playground::rng::Rng;
 use nla_playground::session::{Session, TaskConfig};
 use std::collections::HashMap;
@@ -73,6 +74,21 @@ impl Args {
             eta_layer_factors: vec![],
             integrator,
             lookahead,
+            feedback: match self.opts.get("feedback").map(String::as_str) {
+                None | Some("weight-transport") => Feedback::WeightTransport,
+                Some("random") => Feedback::Random,
+                Some("microcircuit") => Feedback::Microcircuit,
+                Some(o) => die(format!("--feedback: {o:?} is not weight-transport, random or microcircuit")),
+            },
+            interneurons: self.get("interneurons", d.interneurons),
+            interneuron_nudging: match self.opts.get("nudging").map(String::as_str) {
+                None | Some("mixed") => InterneuronNudging::Mixed,
+                Some("one-to-one") => InterneuronNudging::OneToOne,
+                Some(o) => die(format!("--nudging: {o:?} is not mixed or one-to-one")),
+            },
+            beta_i: self.get("beta-i", d.beta_i),
+            eta_ip: self.get("eta-ip", d.eta_ip),
+            eta_pi: self.get("eta-pi", d.eta_pi),
         };
         c.validate().unwrap_or_else(|e| die(format!("invalid configuration: {e}")));
         c
