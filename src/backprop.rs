@@ -55,10 +55,14 @@ pub fn neg_gradient(net: &Network, x: &[f32], y: &[f32]) -> (Vec<Vec<f64>>, Vec<
     (gw, delta)
 }
 
-/// Cosine similarity of two vectors.
+/// Cosine similarity of two vectors (1 for two zero vectors, 0 if only one is zero).
 pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
     let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
     let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
-    dot / (na * nb)
+    match (na > 0.0, nb > 0.0) {
+        (true, true) => dot / (na * nb),
+        (false, false) => 1.0,
+        _ => 0.0,
+    }
 }
