@@ -136,7 +136,8 @@ def main():
 
     def emit(fname, magic, items, item_bytes, split):
         n = write_idx_gz(os.path.join(tmp, fname), magic, items, item_bytes)
-        files.append({"file": fname, "split": split, "count": n, "sha256": sha(os.path.join(tmp, fname))})
+        path = os.path.join(tmp, fname)
+        files.append({"file": fname, "split": split, "count": n, "bytes": os.path.getsize(path), "sha256": sha(path)})
 
     _, n_tr, tr_img, _ = read_idx(raw["train-images-idx3-ubyte"], 0x803)
     _, n_trl, tr_lab, _ = read_idx(raw["train-labels-idx1-ubyte"], 0x801)

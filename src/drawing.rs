@@ -4,6 +4,28 @@
 
 use crate::mnist::{PIXELS, SIDE};
 
+/// The longer side of the ink's bounding box in pixels (0 without ink).
+pub fn ink_extent(ink: &[u8], w: usize, h: usize) -> usize {
+    if ink.len() != w * h {
+        return 0;
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for (i, &v) in ink.iter().enumerate() {
+        if v > 16 {
+            let (x, y) = (i % w, i / w);
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+    }
+    if x0 > x1 {
+        0
+    } else {
+        (x1 - x0 + 1).max(y1 - y0 + 1)
+    }
+}
+
 /// `ink` is a `w × h` row-major intensity image (0 = paper, 255 = full ink). Returns rates in
 /// [0, 1] for a 28×28 field, or `None` when there is no ink at all.
 pub fn to_mnist(ink: &[u8], w: usize, h: usize) -> Option<Vec<f32>> {

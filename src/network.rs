@@ -67,7 +67,8 @@ pub enum Lookahead {
     Advanced,
     /// r = ρ(u) + τρ'(u)u̇: the paper's first-order prospective rate, literally.
     FirstOrder,
-    /// r = ρ(u): no lookahead. Each layer then lags its input by about τ (Fig. 4 control).
+    /// r = ρ(u): no lookahead. Each layer then lags its input by about τ (Fig. 4 control); the
+    /// input neurons, too, send their instantaneous rate r̄_0 instead of x.
     None,
 }
 
@@ -528,7 +529,13 @@ impl Network {
         for l in 0..n_layers {
             let (below, rest) = self.layers.split_at_mut(l);
             let layer = &mut rest[0];
-            let r_below: &[f32] = if l == 0 { input.x } else { &below[l - 1].r };
+            let r_below: &[f32] = if l > 0 {
+                &below[l - 1].r
+            } else if lookahead == Lookahead::None {
+                &self.rbar_in // no lookahead anywhere: the input neurons send r̄_0 too
+            } else {
+                input.x
+            };
             forward(&layer.w, r_below, &layer.b, &mut layer.basal);
             for i in 0..layer.n {
                 let u = layer.u[i];
@@ -575,7 +582,13 @@ impl Network {
                 let eta = self.config.eta_of(l);
                 let (below, rest) = self.layers.split_at_mut(l);
                 let layer = &mut rest[0];
-                let r_below: &[f32] = if l == 0 { input.x } else { &below[l - 1].r };
+                let r_below: &[f32] = if l > 0 {
+                    &below[l - 1].r
+                } else if lookahead == Lookahead::None {
+                    &self.rbar_in
+                } else {
+                    input.x
+                };
                 rank1_update(&mut layer.w, dt * eta, &layer.mismatch, r_below);
                 for (b, m) in layer.b.iter_mut().zip(&layer.mismatch) {
                     *b += dt * eta * m;

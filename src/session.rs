@@ -81,7 +81,8 @@ pub struct Session {
     y: Vec<f32>,
     pub samples_seen: u64,
     pub steps: u64,
-    /// Last 100 training presentations: was the answer at the end of the presentation right?
+    /// Last 100 training digits: was the network's free answer right *before* it learned from
+    /// the digit (prequential accuracy)?
     recent: std::collections::VecDeque<bool>,
     sweep: Option<Sweep>,
     last_sweep_samples: Option<u64>,
@@ -131,8 +132,10 @@ impl Session {
         self.current.map(|i| self.train.labels[i])
     }
 
-    pub fn recent_train_accuracy(&self) -> Option<f64> {
-        (!self.recent.is_empty()).then(|| self.recent.iter().filter(|&&c| c).count() as f64 / self.recent.len() as f64)
+    /// (fraction right, digits counted) of the last ≤ 100 training digits, answered before learning.
+    pub fn recent_train_accuracy(&self) -> Option<(f64, usize)> {
+        (!self.recent.is_empty())
+            .then(|| (self.recent.iter().filter(|&&c| c).count() as f64 / self.recent.len() as f64, self.recent.len()))
     }
 
     pub fn latest_accuracy(&self) -> Option<AccuracyPoint> {
@@ -168,7 +171,14 @@ impl Session {
                 self.current = Some(i);
                 to_rates(self.train.image(i), &mut self.x);
                 self.y.fill(0.0);
-                self.y[self.train.labels[i] as usize] = 1.0;
+                let label = self.train.labels[i] as usize;
+                self.y[label] = 1.0;
+                // Its settled free answer before learning from this digit.
+                let right = Network::argmax(self.net.infer(&self.x, &mut self.buf)) == label;
+                self.recent.push_back(right);
+                if self.recent.len() > 100 {
+                    self.recent.pop_front();
+                }
             }
             let r = self.net.step(StepInput { x: &self.x, target: Some(&self.y), beta, plastic: true });
             if let Err(d) = r {
@@ -180,12 +190,6 @@ impl Session {
             if self.step_in_sample >= self.task.steps_per_sample {
                 self.step_in_sample = 0;
                 self.samples_seen += 1;
-                let label = self.train.labels[self.current.unwrap()] as usize;
-                let right = Network::argmax(&self.net.layers.last().unwrap().u_adv) == label;
-                self.recent.push_back(right);
-                if self.recent.len() > 100 {
-                    self.recent.pop_front();
-                }
             }
         }
         Ok(())

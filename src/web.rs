@@ -29,7 +29,9 @@ struct Stats {
     test_digits: usize,
     /// Training digits seen when that sweep's snapshot was taken.
     test_accuracy_at_samples: Option<u64>,
+    /// Free answers right on the last ≤ 100 training digits, before learning from each.
     recent_train_accuracy: Option<f64>,
+    recent_train_count: usize,
     eval_progress: Option<(usize, usize)>,
     current_label: Option<u8>,
     prediction: Option<usize>,
@@ -109,7 +111,8 @@ impl Playground {
             test_accuracy: latest.map(|p| p.accuracy),
             test_digits: latest.map_or(0, |p| p.n),
             test_accuracy_at_samples: latest.map(|p| p.samples),
-            recent_train_accuracy: s.recent_train_accuracy(),
+            recent_train_accuracy: s.recent_train_accuracy().map(|r| r.0),
+            recent_train_count: s.recent_train_accuracy().map_or(0, |r| r.1),
             eval_progress: s.sweep_progress(),
             current_label: s.current_label(),
             prediction: s.current.map(|_| Network::argmax(s.net.output())),
@@ -146,6 +149,9 @@ impl Playground {
             return vec![];
         }
         let ink: Vec<u8> = rgba.chunks_exact(4).map(|p| p[3]).collect();
+        if drawing::ink_extent(&ink, w, h) < w.min(h) / 7 {
+            return vec![]; // a dot or a scribble too small to be a digit
+        }
         drawing::to_mnist(&ink, w, h).unwrap_or_default()
     }
 
@@ -188,16 +194,20 @@ impl Playground {
             .map(|p| (p.samples as f64 / 1000.0, 100.0 * p.accuracy))
             .collect();
         let x_max = pts.last().map_or(1.0, |p| p.0).max(1.0) * 1.05;
+        // Zoom in on what matters once learning is under way: the lowest of the later points.
+        let later = &pts[pts.len() / 4..];
+        let lowest = later.iter().map(|p| p.1).fold(100.0, f64::min);
+        let y_lo = if later.len() >= 3 { (10.0 * ((lowest - 2.0) / 10.0).floor()).clamp(0.0, 90.0) } else { 0.0 };
         let font = ("sans-serif", 13.0 * scale).into_font().color(&fg);
         let mut chart = ChartBuilder::on(&root)
             .margin(px(12.0))
             .x_label_area_size(px(40.0))
             .y_label_area_size(px(56.0))
-            .build_cartesian_2d(0.0..x_max, 0.0..100.0)
+            .build_cartesian_2d(0.0..x_max, y_lo..100.0)
             .map_err(js_err)?;
         chart
             .configure_mesh()
-            .light_line_style(grid.mix(0.5))
+            .light_line_style(grid.mix(0.25))
             .bold_line_style(grid)
             .axis_style(fg)
             .label_style(font.clone())
@@ -208,9 +218,16 @@ impl Playground {
             .y_desc("official-test accuracy (%)")
             .draw()
             .map_err(js_err)?;
-        chart
-            .draw_series(LineSeries::new(vec![(0.0, 10.0), (x_max, 10.0)], grid.stroke_width(px(1.0))))
-            .map_err(js_err)?;
+        if y_lo < 10.0 {
+            let chance = RGBColor(230, 159, 0); // Okabe–Ito orange
+            chart
+                .draw_series(LineSeries::new(vec![(0.0, 10.0), (x_max, 10.0)], chance.stroke_width(px(2.0))))
+                .map_err(js_err)?;
+            chart
+                .draw_series(std::iter::once(Text::new("chance", (x_max * 0.82, 13.0), font.clone().color(&chance))))
+                .map_err(js_err)?;
+        }
+        let pts: Vec<(f64, f64)> = pts.into_iter().filter(|p| p.1 >= y_lo).collect();
         chart.draw_series(LineSeries::new(pts.clone(), accent.stroke_width(px(2.0)))).map_err(js_err)?;
         chart
             .draw_series(pts.iter().map(|&p| Circle::new(p, px(3.0), accent.filled())))

@@ -12,7 +12,7 @@ const EVAL_SHARE = 0.4; // share of the budget for test sweeps while one is due
 const ui = {
   status: $("status"), error: $("error"), play: $("play"), reset: $("reset"),
   time: $("r-time"), samples: $("r-samples"), acc: $("r-acc"), sps: $("r-sps"), fps: $("r-fps"),
-  label: $("label"), pred: $("pred"), trainAcc: $("train-acc"), evalProgress: $("eval-progress"),
+  label: $("label"), seed: $("r-seed"), pred: $("pred"), trainAcc: $("train-acc"), evalProgress: $("eval-progress"),
 };
 
 let pg = null; // the Playground (wasm)
@@ -31,6 +31,13 @@ function showError(msg) {
 function setStatus(msg) { ui.status.textContent = msg; }
 
 // ---------- data ----------
+const loading = { done: 0, total: 0 };
+function showLoading() {
+  if (loading.total > 0 && !document.body.dataset.ready) {
+    setStatus(`Loading the official MNIST digits… ${(loading.done / 1e6).toFixed(1)} of ${(loading.total / 1e6).toFixed(1)} MB`);
+  }
+}
+
 async function fetchBytes(url, expectSha256) {
   let resp;
   try {
@@ -39,7 +46,21 @@ async function fetchBytes(url, expectSha256) {
     throw new Error(`could not fetch ${url}: ${e.message}`);
   }
   if (!resp.ok) throw new Error(`could not fetch ${url}: HTTP ${resp.status}`);
-  const packed = new Uint8Array(await resp.arrayBuffer());
+  // Read in pieces to show progress.
+  const parts = [];
+  let size = 0;
+  const reader = resp.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.length;
+    loading.done += value.length;
+    showLoading();
+  }
+  const packed = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) { packed.set(p, at); at += p.length; }
   if (expectSha256 && globalThis.crypto?.subtle) {
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", packed));
     const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -121,9 +142,10 @@ function paintReadouts(s) {
   ui.sps.textContent = fmtInt(Math.round(perf.sps));
   ui.fps.textContent = perf.fps.toFixed(0);
   ui.label.textContent = s.current_label ?? "–";
-  ui.trainAcc.textContent = s.recent_train_accuracy == null ? "–" : `${Math.round(100 * s.recent_train_accuracy)} % of the last 100`;
+  ui.trainAcc.textContent = s.recent_train_accuracy == null ? "–" : `${Math.round(100 * s.recent_train_accuracy)} % of the last ${s.recent_train_count}`;
+  ui.seed.textContent = s.seed;
   ui.evalProgress.textContent = s.eval_progress
-    ? `Test sweep in progress: ${fmtInt(s.eval_progress[0])} / ${fmtInt(s.eval_progress[1])}.`
+    ? `Test sweep in progress: ${fmtInt(s.eval_progress[0])} / ${fmtInt(s.eval_progress[1])}${running ? "" : " (paused)"}.`
     : s.test_accuracy == null ? "" : `Latest: ${(100 * s.test_accuracy).toFixed(2)} % on ${fmtInt(s.test_digits)} digits after ${fmtInt(s.test_accuracy_at_samples)} training digits.`;
 }
 
@@ -150,7 +172,6 @@ function simulate() {
   } catch (e) {
     running = false;
     ui.play.textContent = "Play";
-    ui.play.setAttribute("aria-pressed", "true");
     showError(`Paused: ${e}`);
   }
   const trainEnd = performance.now();
@@ -250,14 +271,23 @@ function updateDrawing() {
   pad.dirty = false;
   const { data, width, height } = padCtx.getImageData(0, 0, pad.el.width, pad.el.height);
   const digit = pg.digitize(data, width, height);
+  const hint = $("draw-hint");
   if (digit.length !== 784) {
     drawnDigit = null;
     paintDigit($("seen"), new Float32Array(784));
-    $("draw-pred").textContent = "–";
+    $("draw-pred").textContent = "?";
+    $("draw-pred").classList.add("empty");
+    $("draw-bars").classList.add("idle");
     paintBars(drawBars, new Float32Array(10), -1);
+    let inked = false;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 16) { inked = true; break; }
+    hint.textContent = inked ? "Too small to read: draw the digit bigger." : "Draw a digit on the pad.";
     return;
   }
   drawnDigit = digit;
+  hint.textContent = "";
+  $("draw-pred").classList.remove("empty");
+  $("draw-bars").classList.remove("idle");
   paintDigit($("seen"), digit);
   refreshDrawnAnswer();
 }
@@ -274,7 +304,6 @@ setInterval(() => { if (pg && drawnDigit) refreshDrawnAnswer(); }, 500);
 ui.play.addEventListener("click", () => {
   running = !running;
   ui.play.textContent = running ? "Pause" : "Play";
-  ui.play.setAttribute("aria-pressed", String(!running));
   if (running) ui.error.hidden = true;
 });
 ui.reset.addEventListener("click", () => {
@@ -326,6 +355,7 @@ async function main() {
   try {
     setStatus("Loading the official MNIST digits…");
     files = await loadManifest();
+    for (const f of ["test-images.idx.gz", "test-labels.idx.gz", "train-images-0.idx.gz", "train-labels-0.idx.gz"]) loading.total += files[f]?.bytes ?? 0;
     const [teI, teL] = await loadPair(files, "test-images.idx.gz", "test-labels.idx.gz");
     pg.set_test(teI, teL);
     const [trI, trL] = await loadPair(files, "train-images-0.idx.gz", "train-labels-0.idx.gz");

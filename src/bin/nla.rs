@@ -10,6 +10,7 @@
 //!          --beta-i B  --eta-ip E  --eta-pi E  --test-size N  --seconds S (bench)  --json
 
 use nla_playground::data_files;
+use nla_playground::observe;
 use nla_playground::network::{Feedback, Integrator, InterneuronNudging, Lookahead, NetConfig, Network, StepInput};
 use nla_playground::rng::Rng;
 use nla_playground::session::{Session, TaskConfig};
@@ -119,6 +120,10 @@ struct RunResult {
     diverged_at: Option<u64>,
 }
 
+thread_local! {
+    static REPORT_EVERY: std::cell::RefCell<usize> = const { std::cell::RefCell::new(0) };
+}
+
 fn run(net: NetConfig, task: TaskConfig, seed: u64, samples: usize, test_size: usize, progress: bool) -> RunResult {
     let mut s = Session::new(net, task.clone(), seed).unwrap_or_else(|e| die(e));
     s.train = data_files::load_train(samples.min(60_000)).unwrap_or_else(|e| die(e));
@@ -128,6 +133,7 @@ fn run(net: NetConfig, task: TaskConfig, seed: u64, samples: usize, test_size: u
     let chunk = task.steps_per_sample * 500;
     let mut done = 0;
     let mut diverged_at = None;
+    let report_every = REPORT_EVERY.with(|r| *r.borrow());
     while done < total_steps {
         let n = chunk.min(total_steps - done);
         if s.train_steps(n).is_err() {
@@ -135,6 +141,14 @@ fn run(net: NetConfig, task: TaskConfig, seed: u64, samples: usize, test_size: u
             break;
         }
         done += n;
+        if report_every > 0 && (s.samples_seen as usize) % report_every == 0 {
+            let acc = s.test_accuracy(1000);
+            let angles: Vec<String> = (0..s.net.circuits.len())
+                .map(|l| format!("θ{} {:.1}° B∠Wᵀ {:.1}°", l + 1, observe::lateral_alignment_deg(&s.net, l), observe::feedback_alignment_deg(&s.net, l)))
+                .collect();
+            let apical: Vec<String> = s.net.layers[..s.net.layers.len() - 1].iter().map(|l| format!("{:.4}", observe::rms(&l.apical))).collect();
+            eprintln!("{:>7} digits: test(1000) {:.1} %  {}  apical rms {}", s.samples_seen, 100.0 * acc, angles.join("  "), apical.join(" "));
+        }
         if progress {
             let frac = done as f64 / total_steps as f64;
             let bar = "#".repeat((frac * 30.0) as usize);
@@ -176,7 +190,8 @@ fn cmd_train(a: &Args) {
     let (net, task) = (a.net_config(), a.task_config());
     let seed = a.get("seed", 1u64);
     let samples = a.get("samples", 10_000usize);
-    let r = run(net.clone(), task.clone(), seed, samples, a.get("test-size", 10_000), !a.json);
+    REPORT_EVERY.with(|r| *r.borrow_mut() = a.get("report-every", 0usize));
+    let r = run(net.clone(), task.clone(), seed, samples, a.get("test-size", 10_000), !a.json && a.get("report-every", 0usize) == 0);
     if a.json {
         println!("{}", result_json(&r, &net, &task, seed));
     } else {
