@@ -6,6 +6,7 @@
 //! has no web dependency and is tested natively; `web` is the thin wasm facade the page drives.
 
 pub mod backprop;
+pub mod checks;
 pub mod drawing;
 pub mod kernels;
 pub mod mnist;

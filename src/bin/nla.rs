@@ -3,6 +3,7 @@
 //!   nla train   [options]   continuous learning on MNIST, then the official-test accuracy
 //!   nla compare [options]   the integrators / lookahead modes side by side on the same digits
 //!   nla bench   [options]   simulation steps/s of the network (training on, one thread)
+//!   nla check   theorem1|theorem2|eq13|delay|energy|all   the paper's claims, as figures
 //!
 //! Options: --samples N  --seed S  --layers 784-300-10  --dt MS  --tau MS  --beta B  --eta E
 //!          --steps-per-sample K  --integrator sweep|previous-udot  --lookahead advanced|first-order|none
@@ -19,6 +20,7 @@ use std::time::Instant;
 
 struct Args {
     cmd: String,
+    positional: Vec<String>,
     opts: HashMap<String, String>,
     json: bool,
 }
@@ -33,6 +35,7 @@ fn parse_args() -> Args {
     let cmd = it.next().unwrap_or_else(|| "help".into());
     let mut opts = HashMap::new();
     let mut json = false;
+    let mut positional = vec![];
     while let Some(a) = it.next() {
         match a.as_str() {
             "--json" => json = true,
@@ -40,10 +43,10 @@ fn parse_args() -> Args {
                 let v = it.next().unwrap_or_else(|| die(format!("{s} needs a value")));
                 opts.insert(s[2..].to_string(), v);
             }
-            s => die(format!("unexpected argument {s:?}")),
+            s => positional.push(s.to_string()),
         }
     }
-    Args { cmd, opts, json }
+    Args { cmd, positional, opts, json }
 }
 
 impl Args {
@@ -283,12 +286,87 @@ fn cmd_bench(a: &Args) {
     }
 }
 
+fn cmd_check(a: &Args, what: &str) {
+    use nla_playground::checks;
+    let mut out = serde_json::Map::new();
+    let all = what == "all";
+    if all || what == "theorem1" {
+        let betas = [1e-3f32, 1e-2, 3e-2, 0.1, 0.3, 1.0];
+        let curve = checks::theorem1_curve(&betas, 9);
+        if !a.json {
+            println!("Theorem 1: cosine between (1/β)ē_l r_(l−1)ᵀ and −∂C/∂W_l (plain backprop), median of 9 random 12-10-9-5 networks");
+            for (b, c) in betas.iter().zip(&curve) {
+                println!("  β = {b:<6} layers 1..3: {}", c.iter().map(|x| format!("{x:.5}")).collect::<Vec<_>>().join("  "));
+            }
+        }
+        out.insert("theorem1".into(), serde_json::json!(betas.iter().zip(&curve).map(|(b, c)| serde_json::json!({"beta": b, "cosine_per_layer": c})).collect::<Vec<_>>()));
+    }
+    if all || what == "theorem2" {
+        let mut rows = vec![];
+        for nudging in [InterneuronNudging::OneToOne, InterneuronNudging::Mixed] {
+            let mut net = checks::circuit_net(nudging, 2);
+            let r = checks::learn_lateral(&mut net, 40_000, 9);
+            if !a.json {
+                println!(
+                    "Theorem 2 ({nudging:?} nudging, forward weights frozen, β = 0, {} ms): θ(W^PI W^IP, B W) {:.1}° → {:.2}°, apical rms {:.4} → {:.5} ({:.2} %)",
+                    r.steps, r.theta_start_deg, r.theta_end_deg, r.apical_start, r.apical_end, 100.0 * r.apical_end / r.apical_start
+                );
+            }
+            rows.push(serde_json::to_value(&r).unwrap());
+        }
+        out.insert("theorem2".into(), serde_json::Value::Array(rows));
+    }
+    if all || what == "eq13" {
+        let r = checks::eq13(400_000);
+        if !a.json {
+            println!(
+                "Eq. 13 (self-predicting microcircuit, output nudged): |ē_l − (1−β^I)ρ'Bē_(l+1)| / |…| = {:.3} %; with β^I = 0: {:.3} %",
+                100.0 * r.rel_nudged,
+                100.0 * r.rel_free
+            );
+        }
+        out.insert("eq13".into(), serde_json::to_value(&r).unwrap());
+    }
+    if all || what == "delay" {
+        let rows: Vec<_> = [Lookahead::Advanced, Lookahead::FirstOrder, Lookahead::None].into_iter().map(|l| checks::delay(l, 3, 0.5)).collect();
+        if !a.json {
+            for r in &rows {
+                println!(
+                    "Delay ({} layers, τ = {} ms, slow sinusoid): {:?} lookahead lags the instantaneous map by {} ms ({} ms with the error feedback on)",
+                    r.layers, r.tau_ms, r.lookahead, r.lag_ms, r.lag_with_feedback_ms
+                );
+            }
+        }
+        out.insert("delay".into(), serde_json::to_value(&rows).unwrap());
+    }
+    if all || what == "energy" {
+        let r = checks::energy_regimes(1, 300.0);
+        if !a.json {
+            println!(
+                "Energy: β = 0, no plasticity: E = {:.2e}; nudged (β = 0.1), no plasticity: E = {:.4}; plasticity on for {} ms: E = {:.2e} (fell {:.1} %; −80 % after {:?} ms)",
+                r.free, r.nudged, r.learn_ms, r.learned, 100.0 * r.fall, r.ms_to_80_percent
+            );
+        }
+        out.insert("energy".into(), serde_json::to_value(&r).unwrap());
+    }
+    if out.is_empty() {
+        die(format!("check: unknown {what:?}; use theorem1, theorem2, eq13, delay, energy or all"));
+    }
+    if a.json {
+        println!("{}", serde_json::Value::Object(out));
+    }
+}
+
 fn main() {
     let a = parse_args();
     match a.cmd.as_str() {
         "train" => cmd_train(&a),
         "compare" => cmd_compare(&a),
         "bench" => cmd_bench(&a),
+        "check" => {
+            let what = a.opts.get("what").cloned().or_else(|| a.positional.first().cloned()).unwrap_or_else(|| "all".into());
+            cmd_check(&a, &what)
+        }
         _ => {
             eprintln!("{}", include_str!("nla.rs").lines().take_while(|l| l.starts_with("//!")).map(|l| l.trim_start_matches("//!").trim_start_matches(' ')).collect::<Vec<_>>().join("\n"));
         }
