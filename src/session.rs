@@ -8,7 +8,8 @@
 //! meanwhile, and each finished sweep adds a point to the accuracy history.
 
 use crate::mnist::{to_rates, Dataset, PIXELS};
-use crate::network::{ConfigError, Diverged, InferBuffers, NetConfig, Network, StepInput};
+use crate::network::{ConfigError, Diverged, Feedback, InferBuffers, NetConfig, Network, StepInput};
+use crate::observe::{self, Trace};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,45 @@ impl TaskConfig {
             return Err(ConfigError { field: "eval_size", message: "must be at least 1".into() });
         }
         Ok(())
+    }
+}
+
+/// Live traces of the learning network, one sample per `stride` steps (per step for the cheap
+/// ones). Capacity: the last `TRACE_LEN` samples.
+pub struct Probes {
+    pub stride: usize,
+    /// Energy parts (Eq. 3): ½Σ‖mismatch‖² and (β/2)‖u* − u_N‖².
+    pub energy_mismatch: Trace,
+    pub energy_cost: Trace,
+    /// rms apical potential of each hidden layer, rms output error.
+    pub apical: Vec<Trace>,
+    pub output_error: Trace,
+    /// θ_l (W^PI W^IP vs B W_{l+1}; −1 outside the microcircuit mode) and the B_l vs W_{l+1}ᵀ
+    /// angle, per hidden layer, degrees; refreshed every 1000 steps.
+    pub lateral_angle: Vec<Trace>,
+    pub feedback_angle: Vec<Trace>,
+    /// Angle between the NLA update and the exact backprop gradient, degrees (every 1000 steps).
+    pub backprop_angle: Trace,
+    /// Simulated time (s) of each strided sample.
+    pub time_s: Trace,
+}
+
+pub const TRACE_LEN: usize = 2000;
+
+impl Probes {
+    fn new(hidden: usize) -> Self {
+        let t = || Trace::new(TRACE_LEN);
+        Probes {
+            stride: 10,
+            energy_mismatch: t(),
+            energy_cost: t(),
+            apical: (0..hidden).map(|_| t()).collect(),
+            output_error: t(),
+            lateral_angle: (0..hidden).map(|_| t()).collect(),
+            feedback_angle: (0..hidden).map(|_| t()).collect(),
+            backprop_angle: t(),
+            time_s: t(),
+        }
     }
 }
 
@@ -90,6 +130,7 @@ pub struct Session {
     /// The weights at the start of the latest sweep: a finite state to fall back on.
     last_good: Option<Network>,
     buf: InferBuffers,
+    pub probes: Probes,
 }
 
 impl Session {
@@ -99,6 +140,7 @@ impl Session {
             return Err(ConfigError { field: "layers", message: "MNIST needs 784 inputs and 10 outputs".into() });
         }
         let mut rng = Rng::new(seed);
+        let net_config_hidden = net_config.layers.len().saturating_sub(2);
         let net = Network::new(net_config, &mut rng)?;
         Ok(Session {
             net,
@@ -120,6 +162,7 @@ impl Session {
             history: vec![],
             last_good: None,
             buf: InferBuffers::default(),
+            probes: Probes::new(net_config_hidden),
         })
     }
 
@@ -186,6 +229,9 @@ impl Session {
                 return Err(d);
             }
             self.steps += 1;
+            if self.steps % self.probes.stride as u64 == 0 {
+                self.record_probes(beta);
+            }
             self.step_in_sample += 1;
             if self.step_in_sample >= self.task.steps_per_sample {
                 self.step_in_sample = 0;
@@ -193,6 +239,39 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Sample the observables. Angles that need matrix products run every 100th sample.
+    fn record_probes(&mut self, beta: f32) {
+        let net = &self.net;
+        let p = &mut self.probes;
+        let (m, c) = observe::energy(net, Some(&self.y), beta);
+        p.energy_mismatch.push(m as f32);
+        p.energy_cost.push(c as f32);
+        p.time_s.push((net.time / 1000.0) as f32);
+        let n_hidden = net.layers.len() - 1;
+        for l in 0..n_hidden {
+            p.apical[l].push(observe::rms(&net.layers[l].apical) as f32);
+        }
+        p.output_error.push((observe::rms(&net.layers[n_hidden].e) / beta.max(1e-6) as f64) as f32);
+        let slow = self.steps % (100 * p.stride as u64) == 0;
+        for l in 0..n_hidden {
+            if slow || p.lateral_angle[l].len == 0 {
+                let lat = if net.config.feedback == Feedback::Microcircuit { observe::lateral_alignment_deg(net, l) } else { -1.0 };
+                p.lateral_angle[l].push(lat as f32);
+                p.feedback_angle[l].push(observe::feedback_alignment_deg(net, l) as f32);
+            } else {
+                let (a, b) = (p.lateral_angle[l].last().unwrap(), p.feedback_angle[l].last().unwrap());
+                p.lateral_angle[l].push(a);
+                p.feedback_angle[l].push(b);
+            }
+        }
+        if slow || p.backprop_angle.len == 0 {
+            p.backprop_angle.push(observe::backprop_angle_deg(net, &self.x, &self.y) as f32);
+        } else {
+            let a = p.backprop_angle.last().unwrap();
+            p.backprop_angle.push(a);
+        }
     }
 
     fn recover(&mut self) {

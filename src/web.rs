@@ -163,6 +163,34 @@ impl Playground {
         self.session.answer(x)
     }
 
+    /// Benchmark: a fresh network of the given `NetConfig` (any subset of fields) learns the
+    /// loaded test digits flat out for `millis` ms (blocking); returns simulation steps/s.
+    pub fn bench(&self, net_config: JsValue, millis: f64) -> Result<f64, JsValue> {
+        let config: NetConfig = serde_wasm_bindgen::from_value(net_config).map_err(js_err)?;
+        let mut net = Network::new(config, &mut crate::rng::Rng::new(1)).map_err(js_err)?;
+        let test = &self.session.test;
+        if test.is_empty() || net.n_in() != crate::mnist::PIXELS {
+            return Err(js_err("bench needs the test digits loaded and 784 inputs"));
+        }
+        let (mut x, mut y) = (vec![0.0f32; net.n_in()], vec![0.0f32; net.n_out()]);
+        let beta = net.config.beta;
+        let t0 = js_sys::Date::now();
+        let mut steps = 0u64;
+        while js_sys::Date::now() - t0 < millis {
+            let i = (steps as usize / 10) % test.len();
+            crate::mnist::to_rates(test.image(i), &mut x);
+            y.fill(0.0);
+            let n_out = y.len();
+            y[test.labels[i] as usize % n_out] = 1.0;
+            for _ in 0..10 {
+                net.step(crate::network::StepInput { x: &x, target: Some(&y), beta, plastic: true })
+                    .map_err(|_| js_err("diverged during the benchmark"))?;
+            }
+            steps += 10;
+        }
+        Ok(steps as f64 * 1000.0 / (js_sys::Date::now() - t0))
+    }
+
     /// Start again with fresh weights from the same seed; the loaded data stays.
     pub fn reset(&mut self) -> Result<(), JsValue> {
         let mut fresh = Session::new(self.session.net.config.clone(), self.session.task.clone(), self.seed).map_err(js_err)?;

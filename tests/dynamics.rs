@@ -186,3 +186,27 @@ fn bad_configurations_are_refused_naming_the_field() {
     assert!(ok.validate().is_ok());
     assert!(Session::new(NetConfig { layers: vec![100, 10], ..ok }, TaskConfig::default(), 1).is_err());
 }
+
+#[test]
+fn probes_record_finite_traces_and_the_feedback_mode_switches_without_losing_weights() {
+    use nla_playground::network::Feedback;
+    let mut s = session(8);
+    s.train_steps(5000).unwrap();
+    let p = &s.probes;
+    assert_eq!(p.energy_mismatch.len, 500, "one sample per 10 steps");
+    for t in [&p.energy_mismatch, &p.energy_cost, &p.output_error, &p.backprop_angle, &p.apical[0], &p.feedback_angle[0]] {
+        assert!(t.to_vec().iter().all(|v| v.is_finite()));
+    }
+    // Weight transport follows the gradient: the backprop meter reads a small angle.
+    let angle = p.backprop_angle.last().unwrap();
+    assert!(angle < 20.0, "NLA vs backprop: {angle}°");
+    assert_eq!(p.lateral_angle[0].last(), Some(-1.0), "θ is not applicable outside the microcircuit");
+    // Switch to the microcircuit at run time: the learned pyramidal weights stay.
+    let w = s.net.layers[0].w.clone();
+    let mut c = s.net.config.clone();
+    c.feedback = Feedback::Microcircuit;
+    s.net.set_config(c, &mut Rng::new(1)).unwrap();
+    assert_eq!(s.net.layers[0].w, w);
+    s.train_steps(2000).unwrap();
+    assert!(s.probes.lateral_angle[0].last().unwrap() >= 0.0);
+}

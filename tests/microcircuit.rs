@@ -27,3 +27,14 @@ fn in_the_self_predicting_state_the_apical_potential_carries_the_backpropagated_
     assert!(r.rel_nudged < 0.01, "{r:?}");
     assert!(r.rel_free < 0.01, "{r:?}");
 }
+
+#[test]
+fn the_fast_alignment_angle_equals_the_direct_one() {
+    use nla_playground::observe::{lateral_alignment_deg, lateral_alignment_deg_direct};
+    let mut net = circuit_net(InterneuronNudging::Mixed, 7);
+    for steps in [0, 3000] {
+        learn_lateral(&mut net, steps.max(1), 1);
+        let (fast, direct) = (lateral_alignment_deg(&net, 0), lateral_alignment_deg_direct(&net, 0));
+        assert!((fast - direct).abs() < 1e-6, "{fast} vs {direct}");
+    }
+}

@@ -343,6 +343,8 @@ async function main() {
     /** Finished test sweeps with the wall time (ms since navigation) each was shown. */
     timeline: () => timeline.slice(),
     /** Benchmark: run learning steps flat out for `ms` (blocks the tab), return steps/s. */
+    /** Benchmark a fresh network of any NetConfig (e.g. {layers: [784, 500, 10]}) on the test digits. */
+    benchNetwork: (netConfig, ms = 3000) => pg.bench(netConfig, ms),
     benchSteps: (ms = 2000) => {
       const t0 = performance.now();
       let n = 0;

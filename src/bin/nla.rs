@@ -9,6 +9,8 @@
 //!          --steps-per-sample K  --integrator sweep|previous-udot  --lookahead advanced|first-order|none
 //!          --feedback weight-transport|random|microcircuit  --interneurons M  --nudging mixed|one-to-one
 //!          --beta-i B  --eta-ip E  --eta-pi E  --test-size N  --seconds S (bench)  --json
+//!          --decay-after N (digits; then η, η_ip, η_pi drop to --eta-final, default η/10)
+//!          --report-every N (digits; prints accuracy on 1000 test digits, alignment angles)
 
 use nla_playground::data_files;
 use nla_playground::observe;
@@ -125,6 +127,7 @@ struct RunResult {
 
 thread_local! {
     static REPORT_EVERY: std::cell::RefCell<usize> = const { std::cell::RefCell::new(0) };
+    static DECAY: std::cell::RefCell<(usize, f32)> = const { std::cell::RefCell::new((0, 0.0)) };
 }
 
 fn run(net: NetConfig, task: TaskConfig, seed: u64, samples: usize, test_size: usize, progress: bool) -> RunResult {
@@ -137,6 +140,7 @@ fn run(net: NetConfig, task: TaskConfig, seed: u64, samples: usize, test_size: u
     let mut done = 0;
     let mut diverged_at = None;
     let report_every = REPORT_EVERY.with(|r| *r.borrow());
+    let (decay_after, eta_final) = DECAY.with(|d| *d.borrow());
     while done < total_steps {
         let n = chunk.min(total_steps - done);
         if s.train_steps(n).is_err() {
@@ -144,6 +148,13 @@ fn run(net: NetConfig, task: TaskConfig, seed: u64, samples: usize, test_size: u
             break;
         }
         done += n;
+        if decay_after > 0 && s.samples_seen as usize >= decay_after && s.net.config.eta > eta_final {
+            // The paper lowers η tenfold late in training (Methods: 1e-3 → 1e-4 after 22,000 s).
+            let f = eta_final / s.net.config.eta;
+            s.net.config.eta = eta_final;
+            s.net.config.eta_ip *= f;
+            s.net.config.eta_pi *= f;
+        }
         if report_every > 0 && (s.samples_seen as usize) % report_every == 0 {
             let acc = s.test_accuracy(1000);
             let angles: Vec<String> = (0..s.net.circuits.len())
@@ -194,6 +205,7 @@ fn cmd_train(a: &Args) {
     let seed = a.get("seed", 1u64);
     let samples = a.get("samples", 10_000usize);
     REPORT_EVERY.with(|r| *r.borrow_mut() = a.get("report-every", 0usize));
+    DECAY.with(|d| *d.borrow_mut() = (a.get("decay-after", 0usize), a.get("eta-final", net.eta / 10.0)));
     let r = run(net.clone(), task.clone(), seed, samples, a.get("test-size", 10_000), !a.json && a.get("report-every", 0usize) == 0);
     if a.json {
         println!("{}", result_json(&r, &net, &task, seed));

@@ -27,12 +27,16 @@ try {
   // Flat-out wasm speed of the same learning step (the loop paused), for the native comparison.
   await page.evaluate(() => window.nla.pause());
   const flat = await page.evaluate(() => window.nla.benchSteps(3000));
+  const fig4 = await page.evaluate(() => window.nla.benchNetwork({ layers: [784, 500, 10] }, 3000));
+  const fig5 = await page.evaluate(() => window.nla.benchNetwork({ layers: [784, 300, 10], feedback: "microcircuit", interneurons: 40 }, 3000));
   const fmt = (p) => (p ? `${(p.wall_ms / 1000).toFixed(1)} s (sweep of ${p.n} digits, snapshot after ${p.samples} training digits, ${(100 * p.accuracy).toFixed(2)} %)` : "not reached");
   console.log(`page ready (data loaded, learning starts): ${(ready / 1000).toFixed(2)} s after navigation`);
   console.log(`page: load → displayed test accuracy ≥ 85 %: ${fmt(t85)}`);
   console.log(`page: load → displayed test accuracy ≥ 90 %: ${fmt(t90)}`);
   console.log(`page while learning + evaluating + painting: ${mean(0).toFixed(0)} steps/s at ${mean(1).toFixed(1)} fps`);
   console.log(`page wasm flat out (learning steps only): ${flat.toFixed(0)} steps/s`);
+  console.log(`wasm+simd128 784-500-10 weight transport (Fig. 4 network): ${fig4.toFixed(0)} steps/s`);
+  console.log(`wasm+simd128 784-300-10 + 40 interneurons, microcircuit (Fig. 5 network): ${fig5.toFixed(0)} steps/s`);
   if (problems.length) console.log(`console problems: ${problems.join("; ")}`);
 } finally {
   await browser.close();
