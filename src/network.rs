@@ -111,6 +111,10 @@ pub struct NetConfig {
     pub eta: f32,
     /// Per-layer factors on η (length N, or empty for all 1).
     pub eta_layer_factors: Vec<f32>,
+    /// Per-layer factors on the initial weight scale N(0, 1/n_in) (length N, or empty for all 1).
+    /// Small upper-layer weights start the top-down signal near zero, which lets a microcircuit
+    /// align before it carries anything (the paper starts all weights at N(0, 0.01²)).
+    pub init_scales: Vec<f32>,
     pub integrator: Integrator,
     pub lookahead: Lookahead,
     pub feedback: Feedback,
@@ -134,6 +138,7 @@ impl Default for NetConfig {
             beta: 0.1,
             eta: 0.05,
             eta_layer_factors: vec![],
+            init_scales: vec![],
             integrator: Integrator::Sweep,
             lookahead: Lookahead::Advanced,
             feedback: Feedback::WeightTransport,
@@ -211,6 +216,12 @@ impl NetConfig {
         if self.eta_layer_factors.iter().any(|f| !(f.is_finite() && (0.0..=10.0).contains(f))) {
             return err("eta_layer_factors", "each factor must be in [0, 10]".into());
         }
+        if !self.init_scales.is_empty() && self.init_scales.len() != n_w {
+            return err("init_scales", format!("need {n_w} factors (one per weight layer), got {}", self.init_scales.len()));
+        }
+        if self.init_scales.iter().any(|f| !(f.is_finite() && (0.0..=10.0).contains(f))) {
+            return err("init_scales", "each factor must be in [0, 10]".into());
+        }
         if !(1..=Self::MAX_NEURONS_PER_LAYER).contains(&self.interneurons) {
             return err("interneurons", format!("must be 1..={}, got {}", Self::MAX_NEURONS_PER_LAYER, self.interneurons));
         }
@@ -279,9 +290,9 @@ pub struct PyramidalLayer {
 }
 
 impl PyramidalLayer {
-    fn new(n_in: usize, n: usize, rng: &mut Rng) -> Self {
+    fn new(n_in: usize, n: usize, scale: f32, rng: &mut Rng) -> Self {
         // W ~ N(0, 1/n_in): keeps basal inputs O(1) so the hard sigmoid starts in its linear range.
-        let sd = (1.0 / n_in as f64).sqrt();
+        let sd = scale as f64 * (1.0 / n_in as f64).sqrt();
         let w = (0..n * n_in).map(|_| (rng.normal() * sd) as f32).collect();
         let z = vec![0.0; n];
         PyramidalLayer {
@@ -456,7 +467,12 @@ pub struct Network {
 impl Network {
     pub fn new(config: NetConfig, rng: &mut Rng) -> Result<Self, ConfigError> {
         config.validate()?;
-        let layers = config.layers.windows(2).map(|p| PyramidalLayer::new(p[0], p[1], rng)).collect();
+        let layers = config
+            .layers
+            .windows(2)
+            .enumerate()
+            .map(|(l, p)| PyramidalLayer::new(p[0], p[1], config.init_scales.get(l).copied().unwrap_or(1.0), rng))
+            .collect();
         let circuits = Self::new_circuits(&config, rng);
         let n0 = config.layers[0];
         let widest = *config.layers.iter().max().unwrap();

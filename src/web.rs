@@ -126,6 +126,28 @@ impl Playground {
         serde_wasm_bindgen::to_value(&stats).map_err(js_err)
     }
 
+    /// The ring buffer of a probe (see `session::Probes`), for a zero-copy `Float32Array` view
+    /// over wasm memory: returns `[pointer, capacity, head, len]`, or an empty array for an
+    /// unknown name. `layer` selects the hidden layer for per-layer traces.
+    /// Names: energy_mismatch, energy_cost, output_error, backprop_angle, time_s, apical,
+    /// lateral_angle, feedback_angle.
+    pub fn trace(&self, name: &str, layer: u32) -> Vec<u32> {
+        let p = &self.session.probes;
+        let l = layer as usize;
+        let t = match name {
+            "energy_mismatch" => Some(&p.energy_mismatch),
+            "energy_cost" => Some(&p.energy_cost),
+            "output_error" => Some(&p.output_error),
+            "backprop_angle" => Some(&p.backprop_angle),
+            "time_s" => Some(&p.time_s),
+            "apical" => p.apical.get(l),
+            "lateral_angle" => p.lateral_angle.get(l),
+            "feedback_angle" => p.feedback_angle.get(l),
+            _ => None,
+        };
+        t.map_or(vec![], |t| vec![t.data.as_ptr() as u32, t.data.len() as u32, t.head as u32, t.len as u32])
+    }
+
     /// Every finished test sweep: `[{samples, time_s, accuracy, n}]`.
     pub fn history(&self) -> Result<JsValue, JsValue> {
         serde_wasm_bindgen::to_value(&self.session.history).map_err(js_err)

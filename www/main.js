@@ -321,9 +321,22 @@ function parseSeed() {
 }
 
 // ---------- start ----------
+let wasm = null; // the module's exports (memory for zero-copy trace views)
+
+/** A probe's samples, oldest first, read through a view over wasm memory. */
+function readTrace(name, layer = 0) {
+  const meta = pg.trace(name, layer);
+  if (meta.length !== 4) return null;
+  const [ptr, cap, head, len] = meta;
+  const view = new Float32Array(wasm.memory.buffer, ptr, cap);
+  const out = new Float32Array(len);
+  for (let k = 0; k < len; k++) out[k] = view[(head + cap - len + k) % cap];
+  return out;
+}
+
 async function main() {
   try {
-    await init();
+    wasm = await init();
   } catch (e) {
     fatal = true;
     showError(`The simulator (WebAssembly) failed to start: ${e.message ?? e}. This page needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+).`);
@@ -342,6 +355,8 @@ async function main() {
     reset: () => ui.reset.click(),
     /** Finished test sweeps with the wall time (ms since navigation) each was shown. */
     timeline: () => timeline.slice(),
+    /** A probe trace as a plain array (energy_mismatch, energy_cost, output_error, backprop_angle, time_s, apical, lateral_angle, feedback_angle). */
+    trace: (name, layer = 0) => { const t = readTrace(name, layer); return t && Array.from(t); },
     /** Benchmark: run learning steps flat out for `ms` (blocks the tab), return steps/s. */
     /** Benchmark a fresh network of any NetConfig (e.g. {layers: [784, 500, 10]}) on the test digits. */
     benchNetwork: (netConfig, ms = 3000) => pg.bench(netConfig, ms),

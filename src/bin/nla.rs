@@ -9,6 +9,7 @@
 //!          --steps-per-sample K  --integrator sweep|previous-udot  --lookahead advanced|first-order|none
 //!          --feedback weight-transport|random|microcircuit  --interneurons M  --nudging mixed|one-to-one
 //!          --beta-i B  --eta-ip E  --eta-pi E  --test-size N  --seconds S (bench)  --json
+//!          --init-scales 1,0.1 (per weight layer, on N(0, 1/n_in))
 //!          --decay-after N (digits; then η, η_ip, η_pi drop to --eta-final, default η/10)
 //!          --report-every N (digits; prints accuracy on 1000 test digits, alignment angles)
 
@@ -78,6 +79,10 @@ impl Args {
             beta: self.get("beta", d.beta),
             eta: self.get("eta", d.eta),
             eta_layer_factors: vec![],
+            init_scales: match self.opts.get("init-scales") {
+                None => vec![],
+                Some(v) => v.split(',').map(|f| f.parse().unwrap_or_else(|_| die(format!("--init-scales: bad factor {f:?}")))).collect(),
+            },
             integrator,
             lookahead,
             feedback: match self.opts.get("feedback").map(String::as_str) {

@@ -54,6 +54,16 @@ test("the page learns official MNIST: ≥ 85 % displayed test accuracy within 10
     console.log(`# drawn stroke answered as ${answer}`);
     assert.equal(answer, "1", "a vertical stroke should read as a 1 once the network is at 85 %");
 
+    // The probes are readable from the page, finite and non-empty.
+    for (const name of ["energy_mismatch", "energy_cost", "output_error", "backprop_angle", "apical", "feedback_angle"]) {
+      const t = await page.evaluate((n) => window.nla.trace(n), name);
+      assert.ok(Array.isArray(t) && t.length > 100, `${name}: ${t?.length}`);
+      assert.ok(t.every(Number.isFinite), `${name} finite`);
+    }
+    const meter = await page.evaluate(() => window.nla.trace("backprop_angle").at(-1));
+    console.log(`# backprop meter (NLA update vs exact gradient, weight transport): ${meter.toFixed(1)}°`);
+    assert.ok(meter < 30, `NLA vs backprop angle ${meter}°`);
+
     // Pause stops simulated time.
     await page.evaluate(() => window.nla.pause());
     const t1 = (await stats(page)).sim_time_s;
