@@ -228,42 +228,50 @@ fn cmd_train(a: &Args) {
     }
 }
 
+/// Integrators and lookahead forms side by side on the same digits, for each presentation
+/// time (`--presentations 5,10,50` ms; the paper's Fig. 4c2) and learning rate (`--etas`).
 fn cmd_compare(a: &Args) {
     let seed = a.get("seed", 1u64);
     let samples = a.get("samples", 10_000usize);
     let base = a.net_config();
-    let task = a.task_config();
-    let variants: Vec<(&str, NetConfig)> = vec![
+    let list = |key: &str, default: &str| -> Vec<f32> {
+        a.opts.get(key).map(String::as_str).unwrap_or(default).split(',').map(|v| v.parse().unwrap_or_else(|_| die(format!("--{key}: bad value {v:?}")))).collect()
+    };
+    let presentations = list("presentations", "10");
+    let etas = list("etas", &base.eta.to_string());
+    let mut variants: Vec<(&str, NetConfig)> = vec![
         ("sweep, advanced rate ρ(u+τu̇) [default]", NetConfig { integrator: Integrator::Sweep, lookahead: Lookahead::Advanced, ..base.clone() }),
         ("sweep, first-order rate ρ(u)+τρ'u̇", NetConfig { integrator: Integrator::Sweep, lookahead: Lookahead::FirstOrder, ..base.clone() }),
         ("sweep, no lookahead ρ(u)", NetConfig { integrator: Integrator::Sweep, lookahead: Lookahead::None, ..base.clone() }),
-        (
-            "paper's previous-u̇ Euler, dt 0.1 ms",
-            NetConfig { integrator: Integrator::PreviousUdot, dt: 0.1, ..base.clone() },
-        ),
     ];
+    if !a.opts.contains_key("skip-previous-udot") {
+        variants.push(("paper's previous-u̇ Euler, dt 0.1 ms", NetConfig { integrator: Integrator::PreviousUdot, lookahead: Lookahead::FirstOrder, dt: 0.1, ..base.clone() }));
+    }
     let mut rows = vec![];
-    for (name, net) in variants {
-        let mut task = task.clone();
-        if net.dt != base.dt {
-            // Same presentation time in ms.
-            task.steps_per_sample = ((task.steps_per_sample as f32 * base.dt / net.dt).round() as usize).max(1);
+    if !a.json {
+        println!("{samples} training digits, official-test accuracy on 10,000 (seed {seed})");
+    }
+    for &eta in &etas {
+        for &ms in &presentations {
+            for (name, net) in &variants {
+                let net = NetConfig { eta, ..net.clone() };
+                let task = TaskConfig { steps_per_sample: ((ms / net.dt).round() as usize).max(1), ..a.task_config() };
+                if let Err(e) = net.validate() {
+                    eprintln!("{name}: skipped ({e})");
+                    continue;
+                }
+                let r = run(net.clone(), task.clone(), seed, samples, a.get("test-size", 10_000), false);
+                if !a.json {
+                    println!(
+                        "η {eta:<6} {ms:>4} ms/digit  {name:<42} {:>6.2} %  ({:.0} steps/s){}",
+                        100.0 * r.accuracy,
+                        r.steps_per_s,
+                        r.diverged_at.map(|s| format!("  diverged at digit {s}")).unwrap_or_default()
+                    );
+                }
+                rows.push(serde_json::json!({"variant": name, "presentation_ms": ms, "result": result_json(&r, &net, &task, seed)}));
+            }
         }
-        if let Err(e) = net.validate() {
-            eprintln!("{name}: skipped ({e})");
-            continue;
-        }
-        let r = run(net.clone(), task.clone(), seed, samples, a.get("test-size", 10_000), false);
-        if !a.json {
-            println!(
-                "{name:<45} {:>6.2} %  ({} digits, {:.0} steps/s){}",
-                100.0 * r.accuracy,
-                r.samples,
-                r.steps_per_s,
-                r.diverged_at.map(|s| format!("  diverged at digit {s}")).unwrap_or_default()
-            );
-        }
-        rows.push(serde_json::json!({"variant": name, "result": result_json(&r, &net, &task, seed)}));
     }
     if a.json {
         println!("{}", serde_json::Value::Array(rows));
