@@ -28,7 +28,11 @@ pub fn neg_gradient(net: &Network, x: &[f32], y: &[f32]) -> (Vec<Vec<f64>>, Vec<
     // Backward: δ_N = y − u_N; δ_l = ρ'(u_l) ⊙ W_{l+1}ᵀ δ_{l+1}.
     let n = layers.len();
     let mut delta: Vec<Vec<f64>> = vec![vec![]; n];
-    delta[n - 1] = y.iter().zip(&volts[n - 1]).map(|(&t, &u)| t as f64 - u).collect();
+    delta[n - 1] = y
+        .iter()
+        .zip(&volts[n - 1])
+        .map(|(&t, &u)| t as f64 - u)
+        .collect();
     for l in (0..n - 1).rev() {
         let above = &layers[l + 1];
         delta[l] = (0..layers[l].n)

@@ -2,7 +2,10 @@
 //! them (tests/paper_checks.rs) and the CLI prints them (`nla check …`).
 
 use crate::backprop::{cosine, neg_gradient};
-use crate::network::{Feedback, InferBuffers, Integrator, InterneuronNudging, Lookahead, NetConfig, Network, StepInput};
+use crate::network::{
+    Feedback, InferBuffers, Integrator, InterneuronNudging, Lookahead, NetConfig, Network,
+    StepInput,
+};
 use crate::observe::{energy, lateral_alignment_deg, rms};
 use crate::rng::Rng;
 use serde::Serialize;
@@ -27,12 +30,29 @@ pub struct DelayResult {
 pub fn delay(lookahead: Lookahead, depth: usize, dt: f32) -> DelayResult {
     let forward_only = chain_lag(lookahead, depth, dt, false);
     let with_feedback = chain_lag(lookahead, depth, dt, true);
-    DelayResult { lookahead, layers: depth, tau_ms: 10.0, dt_ms: dt, lag_ms: forward_only, lag_with_feedback_ms: with_feedback }
+    DelayResult {
+        lookahead,
+        layers: depth,
+        tau_ms: 10.0,
+        dt_ms: dt,
+        lag_ms: forward_only,
+        lag_with_feedback_ms: with_feedback,
+    }
 }
 
 fn chain_lag(lookahead: Lookahead, depth: usize, dt: f32, feedback: bool) -> f32 {
-    let fb = if feedback { Feedback::WeightTransport } else { Feedback::Random };
-    let config = NetConfig { layers: vec![1; depth + 1], dt, lookahead, feedback: fb, ..NetConfig::default() };
+    let fb = if feedback {
+        Feedback::WeightTransport
+    } else {
+        Feedback::Random
+    };
+    let config = NetConfig {
+        layers: vec![1; depth + 1],
+        dt,
+        lookahead,
+        feedback: fb,
+        ..NetConfig::default()
+    };
     let mut net = Network::new(config, &mut Rng::new(1)).expect("valid chain");
     for c in &mut net.circuits {
         c.b_fb.fill(0.0); // with Feedback::Random: no top-down path at all
@@ -50,7 +70,13 @@ fn chain_lag(lookahead: Lookahead, depth: usize, dt: f32, feedback: bool) -> f32
     for k in 0..steps {
         let t = k as f32 * dt;
         let x = [0.5 + 0.4 * (2.0 * std::f32::consts::PI * t / period_ms).sin()];
-        net.step(StepInput { x: &x, target: None, beta: 0.0, plastic: false }).expect("finite");
+        net.step(StepInput {
+            x: &x,
+            target: None,
+            beta: 0.0,
+            plastic: false,
+        })
+        .expect("finite");
         out.push(net.output()[0]);
         let rbar0 = net.rbar_in.clone();
         map.push(net.infer(&rbar0, &mut buf)[0]);
@@ -86,7 +112,10 @@ pub struct EnergyResult {
 }
 
 pub fn energy_regimes(seed: u64, learn_ms: f32) -> EnergyResult {
-    let config = NetConfig { layers: vec![20, 15, 5], ..NetConfig::default() };
+    let config = NetConfig {
+        layers: vec![20, 15, 5],
+        ..NetConfig::default()
+    };
     let mut rng = Rng::new(seed);
     let mut net = Network::new(config, &mut rng).expect("valid");
     for l in &mut net.layers {
@@ -102,7 +131,13 @@ pub fn energy_regimes(seed: u64, learn_ms: f32) -> EnergyResult {
     };
     let run = |net: &mut Network, ms: f32, b: f32, plastic: bool| {
         for _ in 0..(ms / dt) as usize {
-            net.step(StepInput { x: &x, target: Some(&y), beta: b, plastic }).expect("finite");
+            net.step(StepInput {
+                x: &x,
+                target: Some(&y),
+                beta: b,
+                plastic,
+            })
+            .expect("finite");
         }
     };
     run(&mut net, 300.0, 0.0, false);
@@ -112,37 +147,76 @@ pub fn energy_regimes(seed: u64, learn_ms: f32) -> EnergyResult {
     let mut ms_to_80 = None;
     let steps = (learn_ms / dt) as usize;
     for k in 0..steps {
-        net.step(StepInput { x: &x, target: Some(&y), beta, plastic: true }).expect("finite");
+        net.step(StepInput {
+            x: &x,
+            target: Some(&y),
+            beta,
+            plastic: true,
+        })
+        .expect("finite");
         if ms_to_80.is_none() && e(&net, beta) <= 0.2 * nudged {
             ms_to_80 = Some((k + 1) as f32 * dt);
         }
     }
     let learned = e(&net, beta);
-    EnergyResult { free, nudged, learned, fall: 1.0 - learned / nudged, learn_ms, ms_to_80_percent: ms_to_80 }
+    EnergyResult {
+        free,
+        nudged,
+        learned,
+        fall: 1.0 - learned / nudged,
+        learn_ms,
+        ms_to_80_percent: ms_to_80,
+    }
 }
 
 /// Theorem 1 (rt-DeEP): settle a random 12-10-9-5 network with nudging β (no plasticity) and
 /// return, per layer, the cosine between the NLA update direction (1/β) ē_l r_{l−1}ᵀ and the
 /// negative gradient −∂C/∂W_l of an independent plain backprop at the free state.
 pub fn theorem1(integrator: Integrator, lookahead: Lookahead, beta: f32, seed: u64) -> Vec<f64> {
-    let dt = if integrator == Integrator::PreviousUdot { 0.5 } else { 1.0 };
-    let config = NetConfig { layers: vec![12, 10, 9, 5], dt, integrator, lookahead, ..NetConfig::default() };
+    let dt = if integrator == Integrator::PreviousUdot {
+        0.5
+    } else {
+        1.0
+    };
+    let config = NetConfig {
+        layers: vec![12, 10, 9, 5],
+        dt,
+        integrator,
+        lookahead,
+        ..NetConfig::default()
+    };
     let mut rng = Rng::new(seed);
     let mut net = Network::new(config, &mut rng).expect("valid");
     // The previous-u̇ step only settles where its u̇ fixed-point loop contracts (spectral radius
     // of ρ'W_{l+1}ᵀW_{l+1}ρ' below 1): smaller weights for it.
-    let gain = if integrator == Integrator::PreviousUdot { 0.2 } else { 1.0 };
+    let gain = if integrator == Integrator::PreviousUdot {
+        0.2
+    } else {
+        1.0
+    };
     for layer in &mut net.layers {
         // A positive bias puts most neurons inside ρ's linear range.
         let sd = gain * (2.0 / layer.n_in as f64).sqrt();
-        layer.w.iter_mut().for_each(|w| *w = (rng.normal() * sd) as f32);
-        layer.b.iter_mut().for_each(|b| *b = 0.3 + 0.1 * rng.normal() as f32);
+        layer
+            .w
+            .iter_mut()
+            .for_each(|w| *w = (rng.normal() * sd) as f32);
+        layer
+            .b
+            .iter_mut()
+            .for_each(|b| *b = 0.3 + 0.1 * rng.normal() as f32);
     }
     let x: Vec<f32> = (0..net.n_in()).map(|_| rng.uniform() as f32).collect();
     let y: Vec<f32> = (0..net.n_out()).map(|_| rng.uniform() as f32).collect();
     // Without lookahead the slowest mode of the error loop is slow: settle for 400 τ.
     for _ in 0..(400.0 * net.config.tau / dt) as usize {
-        net.step(StepInput { x: &x, target: Some(&y), beta, plastic: false }).expect("finite");
+        net.step(StepInput {
+            x: &x,
+            target: Some(&y),
+            beta,
+            plastic: false,
+        })
+        .expect("finite");
     }
     let (grads, _) = neg_gradient(&net, &x, &y);
     (0..net.layers.len())
@@ -152,7 +226,8 @@ pub fn theorem1(integrator: Integrator, lookahead: Lookahead, beta: f32, seed: u
             let mut nla = vec![0.0f64; layer.n * layer.n_in];
             for i in 0..layer.n {
                 for j in 0..layer.n_in {
-                    nla[i * layer.n_in + j] = layer.mismatch[i] as f64 * r_below[j] as f64 / beta as f64;
+                    nla[i * layer.n_in + j] =
+                        layer.mismatch[i] as f64 * r_below[j] as f64 / beta as f64;
                 }
             }
             cosine(&nla, &grads[l])
@@ -165,7 +240,9 @@ pub fn theorem1_curve(betas: &[f32], seeds: u64) -> Vec<Vec<f64>> {
     betas
         .iter()
         .map(|&b| {
-            let per_seed: Vec<Vec<f64>> = (1..=seeds).map(|s| theorem1(Integrator::Sweep, Lookahead::Advanced, b, s)).collect();
+            let per_seed: Vec<Vec<f64>> = (1..=seeds)
+                .map(|s| theorem1(Integrator::Sweep, Lookahead::Advanced, b, s))
+                .collect();
             (0..per_seed[0].len())
                 .map(|l| {
                     let mut v: Vec<f64> = per_seed.iter().map(|c| c[l]).collect();
@@ -220,7 +297,13 @@ pub fn learn_lateral(net: &mut Network, steps: usize, seed: u64) -> Theorem2Resu
         if k % 10 == 0 {
             x.iter_mut().for_each(|v| *v = rng.uniform() as f32);
         }
-        net.step(StepInput { x: &x, target: None, beta: 0.0, plastic: true }).expect("finite");
+        net.step(StepInput {
+            x: &x,
+            target: None,
+            beta: 0.0,
+            plastic: true,
+        })
+        .expect("finite");
         let a = rms(&net.layers[0].apical);
         if k < window {
             a0 += a / window as f64;
@@ -248,7 +331,11 @@ pub fn eq13_mismatch(net: &Network, scale: f32) -> (f64, f64) {
             want[i] += c.b_fb[a * c.n + i] * above.mismatch[a];
         }
     }
-    let want: Vec<f32> = want.iter().zip(&hidden.rp).map(|(w, rp)| scale * w * rp).collect();
+    let want: Vec<f32> = want
+        .iter()
+        .zip(&hidden.rp)
+        .map(|(w, rp)| scale * w * rp)
+        .collect();
     let diff: Vec<f32> = hidden.e.iter().zip(&want).map(|(e, w)| e - w).collect();
     (rms(&diff) / rms(&want), rms(&want))
 }
@@ -275,7 +362,13 @@ pub fn eq13(learn_steps: usize) -> Eq13Result {
     let y: Vec<f32> = (0..net.n_out()).map(|_| rng.uniform() as f32).collect();
     let settle = |net: &mut Network| {
         for _ in 0..500 {
-            net.step(StepInput { x: &x, target: Some(&y), beta: 0.1, plastic: false }).expect("finite");
+            net.step(StepInput {
+                x: &x,
+                target: Some(&y),
+                beta: 0.1,
+                plastic: false,
+            })
+            .expect("finite");
         }
     };
     let beta_i = net.config.beta_i;
@@ -284,5 +377,10 @@ pub fn eq13(learn_steps: usize) -> Eq13Result {
     net.config.beta_i = 0.0;
     settle(&mut net);
     let (rel_free, _) = eq13_mismatch(&net, 1.0);
-    Eq13Result { beta_i, rel_nudged, rel_free, error_rms }
+    Eq13Result {
+        beta_i,
+        rel_nudged,
+        rel_free,
+        error_rms,
+    }
 }

@@ -15,7 +15,10 @@ pub fn mnist_dir() -> PathBuf {
 
 fn read_gz(path: &Path) -> Result<Vec<u8>, DataError> {
     let file = std::fs::File::open(path).map_err(|e| {
-        DataError(format!("{}: {e} (run `python3 scripts/fetch_data.py` first)", path.display()))
+        DataError(format!(
+            "{}: {e} (run `python3 scripts/fetch_data.py` first)",
+            path.display()
+        ))
     })?;
     let mut out = vec![];
     flate2::read::GzDecoder::new(file)
@@ -25,12 +28,21 @@ fn read_gz(path: &Path) -> Result<Vec<u8>, DataError> {
 }
 
 fn load_pair(dir: &Path, images: &str, labels: &str, name: &str) -> Result<Dataset, DataError> {
-    Dataset::from_idx(name, &read_gz(&dir.join(images))?, &read_gz(&dir.join(labels))?)
+    Dataset::from_idx(
+        name,
+        &read_gz(&dir.join(images))?,
+        &read_gz(&dir.join(labels))?,
+    )
 }
 
 /// The 10,000 official test digits.
 pub fn load_test() -> Result<Dataset, DataError> {
-    load_pair(&mnist_dir(), "test-images.idx.gz", "test-labels.idx.gz", "test")
+    load_pair(
+        &mnist_dir(),
+        "test-images.idx.gz",
+        "test-labels.idx.gz",
+        "test",
+    )
 }
 
 /// The first `n` official training digits (in the official order).
@@ -39,7 +51,12 @@ pub fn load_train(n: usize) -> Result<Dataset, DataError> {
     let mut all = Dataset::default();
     let mut k = 0;
     while all.len() < n && k < 6 {
-        let chunk = load_pair(&dir, &format!("train-images-{k}.idx.gz"), &format!("train-labels-{k}.idx.gz"), &format!("train chunk {k}"))?;
+        let chunk = load_pair(
+            &dir,
+            &format!("train-images-{k}.idx.gz"),
+            &format!("train-labels-{k}.idx.gz"),
+            &format!("train chunk {k}"),
+        )?;
         all.extend(chunk);
         k += 1;
     }

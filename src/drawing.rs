@@ -4,12 +4,9 @@
 
 use crate::mnist::{PIXELS, SIDE};
 
-/// The longer side of the ink's bounding box in pixels (0 without ink).
-pub fn ink_extent(ink: &[u8], w: usize, h: usize) -> usize {
-    if ink.len() != w * h {
-        return 0;
-    }
-    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+/// Bounding box (x0, y0, x1, y1), inclusive, of the ink (faint anti-aliasing fringes ignored).
+fn ink_box(ink: &[u8], w: usize) -> Option<(usize, usize, usize, usize)> {
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
     for (i, &v) in ink.iter().enumerate() {
         if v > 16 {
             let (x, y) = (i % w, i / w);
@@ -19,11 +16,15 @@ pub fn ink_extent(ink: &[u8], w: usize, h: usize) -> usize {
             y1 = y1.max(y);
         }
     }
-    if x0 > x1 {
-        0
-    } else {
-        (x1 - x0 + 1).max(y1 - y0 + 1)
+    (x0 != usize::MAX).then_some((x0, y0, x1, y1))
+}
+
+/// The longer side of the ink's bounding box in pixels (0 without ink).
+pub fn ink_extent(ink: &[u8], w: usize, h: usize) -> usize {
+    if w == 0 || ink.len() != w * h {
+        return 0;
     }
+    ink_box(ink, w).map_or(0, |(x0, y0, x1, y1)| (x1 - x0 + 1).max(y1 - y0 + 1))
 }
 
 /// `ink` is a `w × h` row-major intensity image (0 = paper, 255 = full ink). Returns rates in
@@ -32,25 +33,14 @@ pub fn to_mnist(ink: &[u8], w: usize, h: usize) -> Option<Vec<f32>> {
     if w == 0 || h == 0 || ink.len() != w * h {
         return None;
     }
-    // Bounding box of the ink (faint anti-aliasing fringes ignored).
-    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
-    for y in 0..h {
-        for x in 0..w {
-            if ink[y * w + x] > 16 {
-                x0 = x0.min(x);
-                x1 = x1.max(x);
-                y0 = y0.min(y);
-                y1 = y1.max(y);
-            }
-        }
-    }
-    if x0 > x1 {
-        return None;
-    }
+    let (x0, y0, x1, y1) = ink_box(ink, w)?;
     let (bw, bh) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
     let scale = 20.0 / bw.max(bh);
     // Scaled box size in the 28×28 field (at least 1 px, e.g. for a "1").
-    let (tw, th) = (((bw * scale).round() as usize).clamp(1, 20), ((bh * scale).round() as usize).clamp(1, 20));
+    let (tw, th) = (
+        ((bw * scale).round() as usize).clamp(1, 20),
+        ((bh * scale).round() as usize).clamp(1, 20),
+    );
     let mut small = vec![0.0f32; tw * th];
     for ty in 0..th {
         for tx in 0..tw {
@@ -115,11 +105,19 @@ mod tests {
             }
         }
         let d = to_mnist(&ink, w, h).unwrap();
-        let lit: Vec<(usize, usize)> =
-            (0..PIXELS).filter(|&i| d[i] > 0.5).map(|i| (i % SIDE, i / SIDE)).collect();
+        let lit: Vec<(usize, usize)> = (0..PIXELS)
+            .filter(|&i| d[i] > 0.5)
+            .map(|i| (i % SIDE, i / SIDE))
+            .collect();
         assert_eq!(lit.len(), 400, "a 20×20 box");
-        let (minx, maxx) = (lit.iter().map(|p| p.0).min().unwrap(), lit.iter().map(|p| p.0).max().unwrap());
-        let (miny, maxy) = (lit.iter().map(|p| p.1).min().unwrap(), lit.iter().map(|p| p.1).max().unwrap());
+        let (minx, maxx) = (
+            lit.iter().map(|p| p.0).min().unwrap(),
+            lit.iter().map(|p| p.0).max().unwrap(),
+        );
+        let (miny, maxy) = (
+            lit.iter().map(|p| p.1).min().unwrap(),
+            lit.iter().map(|p| p.1).max().unwrap(),
+        );
         assert_eq!((minx, maxx, miny, maxy), (4, 23, 4, 23));
         assert!(to_mnist(&vec![0u8; w * h], w, h).is_none());
         assert!(to_mnist(&[1, 2], 5, 5).is_none());
@@ -135,9 +133,15 @@ mod tests {
             }
         }
         let d = to_mnist(&ink, w, h).unwrap();
-        let cols: std::collections::BTreeSet<usize> = (0..PIXELS).filter(|&i| d[i] > 0.3).map(|i| i % SIDE).collect();
+        let cols: std::collections::BTreeSet<usize> = (0..PIXELS)
+            .filter(|&i| d[i] > 0.3)
+            .map(|i| i % SIDE)
+            .collect();
         assert!(cols.len() <= 2, "{cols:?}");
-        let rows: std::collections::BTreeSet<usize> = (0..PIXELS).filter(|&i| d[i] > 0.3).map(|i| i / SIDE).collect();
+        let rows: std::collections::BTreeSet<usize> = (0..PIXELS)
+            .filter(|&i| d[i] > 0.3)
+            .map(|i| i / SIDE)
+            .collect();
         assert_eq!(rows.len(), 20);
     }
 }

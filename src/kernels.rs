@@ -79,7 +79,9 @@ mod tests {
     fn kernels_match_naive() {
         let (m, n) = (5, 13);
         // W_ij at w[j * m + i]
-        let w: Vec<f32> = (0..m * n).map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.1).collect();
+        let w: Vec<f32> = (0..m * n)
+            .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.1)
+            .collect();
         let wij = |w: &[f32], i: usize, j: usize| w[j * m + i];
         let mut x: Vec<f32> = (0..n).map(|i| (i as f32 * 0.3).sin()).collect();
         x[3] = 0.0;

@@ -1,3 +1,6 @@
+// Index loops are kept where they mirror the paper's indexed equations (W_ij, e_i, r_j).
+#![allow(clippy::needless_range_loop)]
+
 //! NLA Playground: a cortical network learning in real time by the neuronal least-action
 //! principle (Senn et al., eLife 2024, "A neuronal least-action principle for real-time
 //! learning in cortical circuits").

@@ -28,15 +28,26 @@ fn be_u32(b: &[u8], at: usize) -> u32 {
 /// Parse an IDX3 image file: magic 0x00000803, count, 28, 28, then count·784 bytes.
 pub fn parse_idx_images(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     if bytes.len() < 16 {
-        return Err(DataError(format!("{name}: {} bytes is too short for an IDX image header (16 bytes)", bytes.len())));
+        return Err(DataError(format!(
+            "{name}: {} bytes is too short for an IDX image header (16 bytes)",
+            bytes.len()
+        )));
     }
     let magic = be_u32(bytes, 0);
     if magic != 0x0803 {
-        return Err(DataError(format!("{name}: not an IDX image file (magic 0x{magic:08x}, expected 0x00000803)")));
+        return Err(DataError(format!(
+            "{name}: not an IDX image file (magic 0x{magic:08x}, expected 0x00000803)"
+        )));
     }
-    let (n, rows, cols) = (be_u32(bytes, 4) as usize, be_u32(bytes, 8), be_u32(bytes, 12));
+    let (n, rows, cols) = (
+        be_u32(bytes, 4) as usize,
+        be_u32(bytes, 8),
+        be_u32(bytes, 12),
+    );
     if rows != 28 || cols != 28 {
-        return Err(DataError(format!("{name}: images are {rows}×{cols}, expected 28×28")));
+        return Err(DataError(format!(
+            "{name}: images are {rows}×{cols}, expected 28×28"
+        )));
     }
     let want = 16 + n * PIXELS;
     if bytes.len() != want {
@@ -51,11 +62,16 @@ pub fn parse_idx_images(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> 
 /// Parse an IDX1 label file: magic 0x00000801, count, then count bytes in 0..=9.
 pub fn parse_idx_labels(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     if bytes.len() < 8 {
-        return Err(DataError(format!("{name}: {} bytes is too short for an IDX label header (8 bytes)", bytes.len())));
+        return Err(DataError(format!(
+            "{name}: {} bytes is too short for an IDX label header (8 bytes)",
+            bytes.len()
+        )));
     }
     let magic = be_u32(bytes, 0);
     if magic != 0x0801 {
-        return Err(DataError(format!("{name}: not an IDX label file (magic 0x{magic:08x}, expected 0x00000801)")));
+        return Err(DataError(format!(
+            "{name}: not an IDX label file (magic 0x{magic:08x}, expected 0x00000801)"
+        )));
     }
     let n = be_u32(bytes, 4) as usize;
     if bytes.len() != 8 + n {
@@ -65,7 +81,10 @@ pub fn parse_idx_labels(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> 
         )));
     }
     if let Some(pos) = bytes[8..].iter().position(|&l| l > 9) {
-        return Err(DataError(format!("{name}: label {pos} is {}, not a digit", bytes[8 + pos])));
+        return Err(DataError(format!(
+            "{name}: label {pos} is {}, not a digit",
+            bytes[8 + pos]
+        )));
     }
     Ok(bytes[8..].to_vec())
 }
@@ -105,7 +124,10 @@ impl Dataset {
     /// The first `n` samples.
     pub fn truncated(&self, n: usize) -> Dataset {
         let n = n.min(self.len());
-        Dataset { images: self.images[..n * PIXELS].to_vec(), labels: self.labels[..n].to_vec() }
+        Dataset {
+            images: self.images[..n * PIXELS].to_vec(),
+            labels: self.labels[..n].to_vec(),
+        }
     }
 }
 
@@ -134,13 +156,22 @@ mod tests {
         assert!(parse_idx_images("t", &idx_images(2, 28, 0)).is_ok());
         let e = parse_idx_images("t", &idx_images(2, 28, 0)[..100]).unwrap_err();
         assert!(e.0.contains("truncated"), "{e}");
-        assert!(parse_idx_images("t", &idx_images(2, 27, 0)).unwrap_err().0.contains("27×28"));
-        assert!(parse_idx_images("t", &[1, 2, 3]).unwrap_err().0.contains("too short"));
+        assert!(parse_idx_images("t", &idx_images(2, 27, 0))
+            .unwrap_err()
+            .0
+            .contains("27×28"));
+        assert!(parse_idx_images("t", &[1, 2, 3])
+            .unwrap_err()
+            .0
+            .contains("too short"));
         let mut bad = idx_images(1, 28, 0);
         bad[3] = 1;
         assert!(parse_idx_images("t", &bad).unwrap_err().0.contains("magic"));
         let labels = [0, 0, 8, 1, 0, 0, 0, 2, 3, 11];
-        assert!(parse_idx_labels("l", &labels).unwrap_err().0.contains("not a digit"));
+        assert!(parse_idx_labels("l", &labels)
+            .unwrap_err()
+            .0
+            .contains("not a digit"));
         let imgs = idx_images(3, 28, 0);
         let e = Dataset::from_idx("x", &imgs, &[0, 0, 8, 1, 0, 0, 0, 2, 3, 4]).unwrap_err();
         assert!(e.0.contains("3 images but 2 labels"), "{e}");

@@ -171,27 +171,55 @@ impl NetConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |field, message: String| Err(ConfigError { field, message });
         if self.layers.len() < 2 {
-            return err("layers", "need at least an input and an output layer".into());
-        }
-        if let Some(&n) = self.layers.iter().find(|&&n| n == 0 || n > Self::MAX_NEURONS_PER_LAYER) {
             return err(
                 "layers",
-                format!("every layer needs 1..={} neurons, got {n}", Self::MAX_NEURONS_PER_LAYER),
+                "need at least an input and an output layer".into(),
+            );
+        }
+        if let Some(&n) = self
+            .layers
+            .iter()
+            .find(|&&n| n == 0 || n > Self::MAX_NEURONS_PER_LAYER)
+        {
+            return err(
+                "layers",
+                format!(
+                    "every layer needs 1..={} neurons, got {n}",
+                    Self::MAX_NEURONS_PER_LAYER
+                ),
             );
         }
         let weights: usize = self.layers.windows(2).map(|p| p[0] * p[1]).sum();
         if weights > Self::MAX_WEIGHTS {
-            return err("layers", format!("{weights} weights exceed the limit of {}", Self::MAX_WEIGHTS));
+            return err(
+                "layers",
+                format!(
+                    "{weights} weights exceed the limit of {}",
+                    Self::MAX_WEIGHTS
+                ),
+            );
         }
         if !(self.tau.is_finite() && self.tau > 0.0) {
-            return err("tau", format!("must be a positive number of ms, got {}", self.tau));
+            return err(
+                "tau",
+                format!("must be a positive number of ms, got {}", self.tau),
+            );
         }
         if !(self.dt.is_finite() && self.dt > 0.0) {
-            return err("dt", format!("must be a positive number of ms, got {}", self.dt));
+            return err(
+                "dt",
+                format!("must be a positive number of ms, got {}", self.dt),
+            );
         }
         // Forward Euler on τu̇ = −u + … is unstable beyond dt = 2τ and oscillates beyond τ.
         if self.dt > self.tau {
-            return err("dt", format!("must not exceed τ = {} ms for a stable Euler step, got {}", self.tau, self.dt));
+            return err(
+                "dt",
+                format!(
+                    "must not exceed τ = {} ms for a stable Euler step, got {}",
+                    self.tau, self.dt
+                ),
+            );
         }
         if self.integrator == Integrator::PreviousUdot && self.dt > 0.2 * self.tau {
             return err(
@@ -211,19 +239,46 @@ impl NetConfig {
         }
         let n_w = self.layers.len() - 1;
         if !self.eta_layer_factors.is_empty() && self.eta_layer_factors.len() != n_w {
-            return err("eta_layer_factors", format!("need {n_w} factors (one per weight layer), got {}", self.eta_layer_factors.len()));
+            return err(
+                "eta_layer_factors",
+                format!(
+                    "need {n_w} factors (one per weight layer), got {}",
+                    self.eta_layer_factors.len()
+                ),
+            );
         }
-        if self.eta_layer_factors.iter().any(|f| !(f.is_finite() && (0.0..=10.0).contains(f))) {
+        if self
+            .eta_layer_factors
+            .iter()
+            .any(|f| !(f.is_finite() && (0.0..=10.0).contains(f)))
+        {
             return err("eta_layer_factors", "each factor must be in [0, 10]".into());
         }
         if !self.init_scales.is_empty() && self.init_scales.len() != n_w {
-            return err("init_scales", format!("need {n_w} factors (one per weight layer), got {}", self.init_scales.len()));
+            return err(
+                "init_scales",
+                format!(
+                    "need {n_w} factors (one per weight layer), got {}",
+                    self.init_scales.len()
+                ),
+            );
         }
-        if self.init_scales.iter().any(|f| !(f.is_finite() && (0.0..=10.0).contains(f))) {
+        if self
+            .init_scales
+            .iter()
+            .any(|f| !(f.is_finite() && (0.0..=10.0).contains(f)))
+        {
             return err("init_scales", "each factor must be in [0, 10]".into());
         }
         if !(1..=Self::MAX_NEURONS_PER_LAYER).contains(&self.interneurons) {
-            return err("interneurons", format!("must be 1..={}, got {}", Self::MAX_NEURONS_PER_LAYER, self.interneurons));
+            return err(
+                "interneurons",
+                format!(
+                    "must be 1..={}, got {}",
+                    Self::MAX_NEURONS_PER_LAYER,
+                    self.interneurons
+                ),
+            );
         }
         if self.feedback == Feedback::Microcircuit {
             // Theorem 2: W^PI B^IP = B_l needs B^IP of full column rank.
@@ -236,11 +291,18 @@ impl NetConfig {
                 }
             }
             if self.integrator == Integrator::PreviousUdot {
-                return err("feedback", "the previous-u̇ integrator is implemented for weight transport only".into());
+                return err(
+                    "feedback",
+                    "the previous-u̇ integrator is implemented for weight transport only".into(),
+                );
             }
         }
-        if self.integrator == Integrator::PreviousUdot && self.feedback != Feedback::WeightTransport {
-            return err("feedback", "the previous-u̇ integrator is implemented for weight transport only".into());
+        if self.integrator == Integrator::PreviousUdot && self.feedback != Feedback::WeightTransport
+        {
+            return err(
+                "feedback",
+                "the previous-u̇ integrator is implemented for weight transport only".into(),
+            );
         }
         if !(self.beta_i.is_finite() && (0.0..1.0).contains(&self.beta_i)) {
             return err("beta_i", format!("must be in [0, 1), got {}", self.beta_i));
@@ -363,7 +425,9 @@ pub struct LateralCircuit {
 
 impl LateralCircuit {
     fn new(n: usize, n_above: usize, m: usize, nudging: InterneuronNudging, rng: &mut Rng) -> Self {
-        let normal = |len: usize, sd: f64, rng: &mut Rng| -> Vec<f32> { (0..len).map(|_| (rng.normal() * sd) as f32).collect() };
+        let normal = |len: usize, sd: f64, rng: &mut Rng| -> Vec<f32> {
+            (0..len).map(|_| (rng.normal() * sd) as f32).collect()
+        };
         let b_fb = normal(n * n_above, (1.0 / n_above as f64).sqrt(), rng);
         let b_ip = match nudging {
             InterneuronNudging::Mixed => normal(m * n_above, (1.0 / n_above as f64).sqrt(), rng),
@@ -471,17 +535,42 @@ impl Network {
             .layers
             .windows(2)
             .enumerate()
-            .map(|(l, p)| PyramidalLayer::new(p[0], p[1], config.init_scales.get(l).copied().unwrap_or(1.0), rng))
+            .map(|(l, p)| {
+                PyramidalLayer::new(
+                    p[0],
+                    p[1],
+                    config.init_scales.get(l).copied().unwrap_or(1.0),
+                    rng,
+                )
+            })
             .collect();
         let circuits = Self::new_circuits(&config, rng);
         let n0 = config.layers[0];
         let widest = *config.layers.iter().max().unwrap();
-        Ok(Network { rbar_in: vec![0.0; n0], layers, circuits, config, time: 0.0, scratch: vec![0.0; widest] })
+        Ok(Network {
+            rbar_in: vec![0.0; n0],
+            layers,
+            circuits,
+            config,
+            time: 0.0,
+            scratch: vec![0.0; widest],
+        })
     }
 
     fn new_circuits(config: &NetConfig, rng: &mut Rng) -> Vec<LateralCircuit> {
         let sizes = &config.layers[1..];
-        sizes.windows(2).map(|p| LateralCircuit::new(p[0], p[1], config.interneurons, config.interneuron_nudging, rng)).collect()
+        sizes
+            .windows(2)
+            .map(|p| {
+                LateralCircuit::new(
+                    p[0],
+                    p[1],
+                    config.interneurons,
+                    config.interneuron_nudging,
+                    rng,
+                )
+            })
+            .collect()
     }
 
     pub fn n_in(&self) -> usize {
@@ -507,9 +596,14 @@ impl Network {
     pub fn set_config(&mut self, config: NetConfig, rng: &mut Rng) -> Result<(), ConfigError> {
         config.validate()?;
         if config.layers != self.config.layers {
-            return Err(ConfigError { field: "layers", message: "changing layer sizes needs a new network".into() });
+            return Err(ConfigError {
+                field: "layers",
+                message: "changing layer sizes needs a new network".into(),
+            });
         }
-        if config.interneurons != self.config.interneurons || config.interneuron_nudging != self.config.interneuron_nudging {
+        if config.interneurons != self.config.interneurons
+            || config.interneuron_nudging != self.config.interneuron_nudging
+        {
             // Only the lateral circuits are rebuilt; the pyramidal weights stay.
             self.circuits = Self::new_circuits(&config, rng);
         }
@@ -539,7 +633,9 @@ impl Network {
 
     /// Explicit sweep: fresh rates from below, apical errors from the previous step.
     fn step_sweep(&mut self, input: StepInput) {
-        let NetConfig { tau, dt, lookahead, .. } = self.config;
+        let NetConfig {
+            tau, dt, lookahead, ..
+        } = self.config;
         let n_layers = self.layers.len();
         // Upward sweep (Eq. 7a): the layer below has already been advanced, so u̇_l is explicit.
         for l in 0..n_layers {
@@ -561,7 +657,9 @@ impl Network {
                 layer.rbar[i] = rho(u);
                 let (r, rp, seen) = match lookahead {
                     Lookahead::Advanced => (rho(u_adv), rho_prime(u_adv), u_adv),
-                    Lookahead::FirstOrder => (rho(u) + rho_prime(u) * tau * udot, rho_prime(u), u_adv),
+                    Lookahead::FirstOrder => {
+                        (rho(u) + rho_prime(u) * tau * udot, rho_prime(u), u_adv)
+                    }
                     Lookahead::None => (rho(u), rho_prime(u), u),
                 };
                 layer.r[i] = r;
@@ -581,11 +679,17 @@ impl Network {
             let (layer, above) = (&mut lower[l], &upper[0]);
             match feedback {
                 // Eq. 7b: W_{l+1}ᵀ (u_{l+1} − W_{l+1} r_l − b_{l+1}).
-                Feedback::WeightTransport => transpose_matvec(&above.w, &above.mismatch, &mut layer.apical),
+                Feedback::WeightTransport => {
+                    transpose_matvec(&above.w, &above.mismatch, &mut layer.apical)
+                }
                 // The same mismatch, sent down through a fixed random B_l.
-                Feedback::Random => forward_nobias(&self.circuits[l].b_fb, &above.mismatch, &mut layer.apical),
+                Feedback::Random => {
+                    forward_nobias(&self.circuits[l].b_fb, &above.mismatch, &mut layer.apical)
+                }
                 // Eqs. 9–10: B_l u_{l+1} minus what the interneurons predict of it.
-                Feedback::Microcircuit => self.circuits[l].apical(&layer.r, &above.u_adv, beta_i, &mut layer.apical),
+                Feedback::Microcircuit => {
+                    self.circuits[l].apical(&layer.r, &above.u_adv, beta_i, &mut layer.apical)
+                }
             }
             // Eq. 13: ē_l = ρ'(u_l) ⊙ apical.
             for ((e, rp), a) in layer.e.iter_mut().zip(&layer.rp).zip(&layer.apical) {
@@ -620,7 +724,11 @@ impl Network {
     }
 
     /// e_N = β (y − v_N), with v the (advanced) output voltage; zero without a target.
-    fn set_output_nudge(&mut self, input: StepInput, voltage: impl Fn(&PyramidalLayer) -> &Vec<f32>) {
+    fn set_output_nudge(
+        &mut self,
+        input: StepInput,
+        voltage: impl Fn(&PyramidalLayer) -> &Vec<f32>,
+    ) {
         let out = self.layers.last_mut().unwrap();
         match input.target {
             Some(y) if input.beta > 0.0 => {
@@ -648,8 +756,11 @@ impl Network {
                 layer.rp[i] = rho_prime(layer.u[i]);
                 layer.r[i] = layer.rbar[i] + tau * layer.rp[i] * layer.udot[i];
             }
-            let (rbar_below, r_below): (&[f32], &[f32]) =
-                if l == 0 { (&self.rbar_in, input.x) } else { (&below[l - 1].rbar, &below[l - 1].r) };
+            let (rbar_below, r_below): (&[f32], &[f32]) = if l == 0 {
+                (&self.rbar_in, input.x)
+            } else {
+                (&below[l - 1].rbar, &below[l - 1].r)
+            };
             forward(&layer.w, rbar_below, &layer.b, &mut self.scratch[..layer.n]);
             for i in 0..layer.n {
                 layer.mismatch[i] = layer.u[i] - self.scratch[i];
@@ -683,7 +794,8 @@ impl Network {
                 let mm = dot(&above.mismatch, &above.mismatch);
                 let mut wt_wdot_rbar = vec![0.0; layer.n];
                 let rr = dot(&layer.rbar, &layer.rbar);
-                let wdot_rbar: Vec<f32> = above.mismatch.iter().map(|m| eta_above * m * rr).collect();
+                let wdot_rbar: Vec<f32> =
+                    above.mismatch.iter().map(|m| eta_above * m * rr).collect();
                 transpose_matvec(&above.w, &wdot_rbar, &mut wt_wdot_rbar);
                 for i in 0..layer.n {
                     layer.e[i] += tau * (eta_above * layer.rbar[i] * mm - wt_wdot_rbar[i]);
@@ -698,10 +810,22 @@ impl Network {
             let eta = self.config.eta_of(l);
             let (below, rest) = self.layers.split_at_mut(l);
             let layer = &mut rest[0];
-            let rbar_below: &[f32] = if l == 0 { &self.rbar_in } else { &below[l - 1].rbar };
-            let rr = if plastic { dot(rbar_below, rbar_below) } else { 0.0 };
+            let rbar_below: &[f32] = if l == 0 {
+                &self.rbar_in
+            } else {
+                &below[l - 1].rbar
+            };
+            let rr = if plastic {
+                dot(rbar_below, rbar_below)
+            } else {
+                0.0
+            };
             for i in 0..layer.n {
-                let wdot_rbar = if plastic { eta * layer.mismatch[i] * rr } else { 0.0 };
+                let wdot_rbar = if plastic {
+                    eta * layer.mismatch[i] * rr
+                } else {
+                    0.0
+                };
                 let udot = (layer.basal[i] - layer.u[i] + layer.e[i] + tau * wdot_rbar) / tau;
                 layer.udot[i] = udot;
                 layer.u_adv[i] = layer.u[i] + tau * udot;

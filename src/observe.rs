@@ -100,7 +100,13 @@ pub fn lateral_alignment_deg(net: &Network, l: usize) -> f64 {
             }
         }
     }
-    let dot: f64 = (0..m).map(|k| (0..na).map(|a| ptb[k * na + a] * wqt[a * m + k]).sum::<f64>()).sum();
+    let dot: f64 = (0..m)
+        .map(|k| {
+            (0..na)
+                .map(|a| ptb[k * na + a] * wqt[a * m + k])
+                .sum::<f64>()
+        })
+        .sum();
     let ptp = gram(m, m, &|i, k| p(i, k), n); // PᵀP
     let qqt = gram(m, m, &|j, k| q(k, j), n); // QQᵀ
     let btb = gram(na, na, &|i, a| b(i, a), n); // BᵀB
@@ -110,7 +116,10 @@ pub fn lateral_alignment_deg(net: &Network, l: usize) -> f64 {
     if na2 <= 0.0 || nb2 <= 0.0 {
         return 90.0;
     }
-    (dot / (na2 * nb2).sqrt()).clamp(-1.0, 1.0).acos().to_degrees()
+    (dot / (na2 * nb2).sqrt())
+        .clamp(-1.0, 1.0)
+        .acos()
+        .to_degrees()
 }
 
 /// The same angle from the explicit products (reference for the fast form).
@@ -125,10 +134,12 @@ pub fn feedback_alignment_deg(net: &Network, l: usize) -> f64 {
     // B_l is n × n_above input-major: b_fb[a * n + i] = B_ia; W_{l+1}ᵀ_ia = W_{l+1, ai} = w[i * n_above + a].
     let (n, na) = (c.n, c.n_above);
     let b: Vec<f64> = (0..n * na).map(|idx| c.b_fb[idx] as f64).collect();
-    let wt: Vec<f64> = (0..n * na).map(|idx| {
-        let (a, i) = (idx / n, idx % n);
-        above.w[i * na + a] as f64
-    }).collect();
+    let wt: Vec<f64> = (0..n * na)
+        .map(|idx| {
+            let (a, i) = (idx / n, idx % n);
+            above.w[i * na + a] as f64
+        })
+        .collect();
     angle_deg(&b, &wt)
 }
 
@@ -136,11 +147,20 @@ pub fn feedback_alignment_deg(net: &Network, l: usize) -> f64 {
 /// output cost (β/2)‖u* − u_N‖², returned as (mismatch part, cost part). The sweep integrator's
 /// mismatch is taken at the advanced voltages.
 pub fn energy(net: &Network, target: Option<&[f32]>, beta: f32) -> (f64, f64) {
-    let mismatch: f64 = net.layers.iter().flat_map(|l| l.mismatch.iter()).map(|&m| 0.5 * (m as f64).powi(2)).sum();
+    let mismatch: f64 = net
+        .layers
+        .iter()
+        .flat_map(|l| l.mismatch.iter())
+        .map(|&m| 0.5 * (m as f64).powi(2))
+        .sum();
     let cost = match target {
         Some(y) if beta > 0.0 => {
             let out = net.layers.last().unwrap();
-            0.5 * beta as f64 * y.iter().zip(&out.u_adv).map(|(&t, &u)| ((t - u) as f64).powi(2)).sum::<f64>()
+            0.5 * beta as f64
+                * y.iter()
+                    .zip(&out.u_adv)
+                    .map(|(&t, &u)| ((t - u) as f64).powi(2))
+                    .sum::<f64>()
         }
         _ => 0.0,
     };
@@ -177,7 +197,10 @@ pub fn backprop_angle_deg(net: &Network, x: &[f32], target: &[f32]) -> f64 {
     if na == 0.0 || nb == 0.0 {
         return 90.0;
     }
-    (dot / (na * nb).sqrt()).clamp(-1.0, 1.0).acos().to_degrees()
+    (dot / (na * nb).sqrt())
+        .clamp(-1.0, 1.0)
+        .acos()
+        .to_degrees()
 }
 
 /// A fixed-capacity ring buffer of `f32` samples. The page reads `data` in place (a typed-array
@@ -193,7 +216,11 @@ pub struct Trace {
 
 impl Trace {
     pub fn new(capacity: usize) -> Self {
-        Trace { data: vec![0.0; capacity.max(1)], head: 0, len: 0 }
+        Trace {
+            data: vec![0.0; capacity.max(1)],
+            head: 0,
+            len: 0,
+        }
     }
 
     pub fn push(&mut self, v: f32) {
@@ -207,7 +234,9 @@ impl Trace {
     /// Samples oldest first (allocates; for tests and the CLI).
     pub fn to_vec(&self) -> Vec<f32> {
         let cap = self.data.len();
-        (0..self.len).map(|k| self.data[(self.head + cap - self.len + k) % cap]).collect()
+        (0..self.len)
+            .map(|k| self.data[(self.head + cap - self.len + k) % cap])
+            .collect()
     }
 
     pub fn last(&self) -> Option<f32> {

@@ -8,7 +8,9 @@
 //! meanwhile, and each finished sweep adds a point to the accuracy history.
 
 use crate::mnist::{to_rates, Dataset, PIXELS};
-use crate::network::{ConfigError, Diverged, Feedback, InferBuffers, NetConfig, Network, StepInput};
+use crate::network::{
+    ConfigError, Diverged, Feedback, InferBuffers, NetConfig, Network, StepInput,
+};
 use crate::observe::{self, Trace};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -26,20 +28,33 @@ pub struct TaskConfig {
 
 impl Default for TaskConfig {
     fn default() -> Self {
-        TaskConfig { steps_per_sample: 10, eval_every: 1000, eval_size: 10_000 }
+        TaskConfig {
+            steps_per_sample: 10,
+            eval_every: 1000,
+            eval_size: 10_000,
+        }
     }
 }
 
 impl TaskConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(1..=10_000).contains(&self.steps_per_sample) {
-            return Err(ConfigError { field: "steps_per_sample", message: format!("must be 1..=10000, got {}", self.steps_per_sample) });
+            return Err(ConfigError {
+                field: "steps_per_sample",
+                message: format!("must be 1..=10000, got {}", self.steps_per_sample),
+            });
         }
         if self.eval_every == 0 {
-            return Err(ConfigError { field: "eval_every", message: "must be at least 1".into() });
+            return Err(ConfigError {
+                field: "eval_every",
+                message: "must be at least 1".into(),
+            });
         }
         if self.eval_size == 0 {
-            return Err(ConfigError { field: "eval_size", message: "must be at least 1".into() });
+            return Err(ConfigError {
+                field: "eval_size",
+                message: "must be at least 1".into(),
+            });
         }
         Ok(())
     }
@@ -137,7 +152,10 @@ impl Session {
     pub fn new(net_config: NetConfig, task: TaskConfig, seed: u64) -> Result<Self, ConfigError> {
         task.validate()?;
         if net_config.layers.first() != Some(&PIXELS) || net_config.layers.last() != Some(&10) {
-            return Err(ConfigError { field: "layers", message: "MNIST needs 784 inputs and 10 outputs".into() });
+            return Err(ConfigError {
+                field: "layers",
+                message: "MNIST needs 784 inputs and 10 outputs".into(),
+            });
         }
         let mut rng = Rng::new(seed);
         let net_config_hidden = net_config.layers.len().saturating_sub(2);
@@ -177,8 +195,12 @@ impl Session {
 
     /// (fraction right, digits counted) of the last ≤ 100 training digits, answered before learning.
     pub fn recent_train_accuracy(&self) -> Option<(f64, usize)> {
-        (!self.recent.is_empty())
-            .then(|| (self.recent.iter().filter(|&&c| c).count() as f64 / self.recent.len() as f64, self.recent.len()))
+        (!self.recent.is_empty()).then(|| {
+            (
+                self.recent.iter().filter(|&&c| c).count() as f64 / self.recent.len() as f64,
+                self.recent.len(),
+            )
+        })
     }
 
     pub fn latest_accuracy(&self) -> Option<AccuracyPoint> {
@@ -223,13 +245,18 @@ impl Session {
                     self.recent.pop_front();
                 }
             }
-            let r = self.net.step(StepInput { x: &self.x, target: Some(&self.y), beta, plastic: true });
+            let r = self.net.step(StepInput {
+                x: &self.x,
+                target: Some(&self.y),
+                beta,
+                plastic: true,
+            });
             if let Err(d) = r {
                 self.recover();
                 return Err(d);
             }
             self.steps += 1;
-            if self.steps % self.probes.stride as u64 == 0 {
+            if self.steps.is_multiple_of(self.probes.stride as u64) {
                 self.record_probes(beta);
             }
             self.step_in_sample += 1;
@@ -253,21 +280,30 @@ impl Session {
         for l in 0..n_hidden {
             p.apical[l].push(observe::rms(&net.layers[l].apical) as f32);
         }
-        p.output_error.push((observe::rms(&net.layers[n_hidden].e) / beta.max(1e-6) as f64) as f32);
-        let slow = self.steps % (100 * p.stride as u64) == 0;
+        p.output_error
+            .push((observe::rms(&net.layers[n_hidden].e) / beta.max(1e-6) as f64) as f32);
+        let slow = self.steps.is_multiple_of(100 * p.stride as u64);
         for l in 0..n_hidden {
             if slow || p.lateral_angle[l].len == 0 {
-                let lat = if net.config.feedback == Feedback::Microcircuit { observe::lateral_alignment_deg(net, l) } else { -1.0 };
+                let lat = if net.config.feedback == Feedback::Microcircuit {
+                    observe::lateral_alignment_deg(net, l)
+                } else {
+                    -1.0
+                };
                 p.lateral_angle[l].push(lat as f32);
                 p.feedback_angle[l].push(observe::feedback_alignment_deg(net, l) as f32);
             } else {
-                let (a, b) = (p.lateral_angle[l].last().unwrap(), p.feedback_angle[l].last().unwrap());
+                let (a, b) = (
+                    p.lateral_angle[l].last().unwrap(),
+                    p.feedback_angle[l].last().unwrap(),
+                );
                 p.lateral_angle[l].push(a);
                 p.feedback_angle[l].push(b);
             }
         }
         if slow || p.backprop_angle.len == 0 {
-            p.backprop_angle.push(observe::backprop_angle_deg(net, &self.x, &self.y) as f32);
+            p.backprop_angle
+                .push(observe::backprop_angle_deg(net, &self.x, &self.y) as f32);
         } else {
             let a = p.backprop_angle.last().unwrap();
             p.backprop_angle.push(a);
@@ -292,7 +328,9 @@ impl Session {
     pub fn eval_pending(&self) -> bool {
         self.sweep.is_some()
             || (!self.test.is_empty()
-                && self.last_sweep_samples.map_or(true, |s| self.samples_seen >= s + self.task.eval_every as u64))
+                && self
+                    .last_sweep_samples
+                    .is_none_or(|s| self.samples_seen >= s + self.task.eval_every as u64))
     }
 
     /// Evaluate up to `n` test digits of the current sweep (starting one if due). Returns the
@@ -330,7 +368,12 @@ impl Session {
             return None;
         }
         let s = self.sweep.take().unwrap();
-        let p = AccuracyPoint { samples: s.samples, time_s: s.time_s, accuracy: s.correct as f64 / s.size as f64, n: s.size };
+        let p = AccuracyPoint {
+            samples: s.samples,
+            time_s: s.time_s,
+            accuracy: s.correct as f64 / s.size as f64,
+            n: s.size,
+        };
         self.history.push(p);
         Some(p)
     }

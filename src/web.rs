@@ -65,7 +65,10 @@ impl Playground {
             serde_wasm_bindgen::from_value(config).map_err(js_err)?
         };
         let session = Session::new(c.net, c.task, c.seed).map_err(js_err)?;
-        Ok(Playground { session, seed: c.seed })
+        Ok(Playground {
+            session,
+            seed: c.seed,
+        })
     }
 
     /// Add the official test set (IDX bytes). Refused, with a message, if malformed.
@@ -75,7 +78,12 @@ impl Playground {
     }
 
     /// Append a chunk of training digits (IDX bytes). Refused, with a message, if malformed.
-    pub fn add_train(&mut self, name: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsValue> {
+    pub fn add_train(
+        &mut self,
+        name: &str,
+        images: &[u8],
+        labels: &[u8],
+    ) -> Result<usize, JsValue> {
         let chunk = Dataset::from_idx(name, images, labels).map_err(js_err)?;
         self.session.train.extend(chunk);
         Ok(self.session.train.len())
@@ -145,7 +153,14 @@ impl Playground {
             "feedback_angle" => p.feedback_angle.get(l),
             _ => None,
         };
-        t.map_or(vec![], |t| vec![t.data.as_ptr() as u32, t.data.len() as u32, t.head as u32, t.len as u32])
+        t.map_or(vec![], |t| {
+            vec![
+                t.data.as_ptr() as u32,
+                t.data.len() as u32,
+                t.head as u32,
+                t.len as u32,
+            ]
+        })
     }
 
     /// Every finished test sweep: `[{samples, time_s, accuracy, n}]`.
@@ -205,8 +220,13 @@ impl Playground {
             let n_out = y.len();
             y[test.labels[i] as usize % n_out] = 1.0;
             for _ in 0..10 {
-                net.step(crate::network::StepInput { x: &x, target: Some(&y), beta, plastic: true })
-                    .map_err(|_| js_err("diverged during the benchmark"))?;
+                net.step(crate::network::StepInput {
+                    x: &x,
+                    target: Some(&y),
+                    beta,
+                    plastic: true,
+                })
+                .map_err(|_| js_err("diverged during the benchmark"))?;
             }
             steps += 10;
         }
@@ -215,7 +235,12 @@ impl Playground {
 
     /// Start again with fresh weights from the same seed; the loaded data stays.
     pub fn reset(&mut self) -> Result<(), JsValue> {
-        let mut fresh = Session::new(self.session.net.config.clone(), self.session.task.clone(), self.seed).map_err(js_err)?;
+        let mut fresh = Session::new(
+            self.session.net.config.clone(),
+            self.session.task.clone(),
+            self.seed,
+        )
+        .map_err(js_err)?;
         fresh.train = std::mem::take(&mut self.session.train);
         fresh.test = std::mem::take(&mut self.session.test);
         self.session = fresh;
@@ -224,13 +249,27 @@ impl Playground {
 
     /// Draw test accuracy against training digits seen into the canvas with this id.
     /// `scale` is the device pixel ratio the canvas was sized for (sharp text on HiDPI screens).
-    pub fn draw_accuracy_chart(&self, canvas_id: &str, dark: bool, scale: f64) -> Result<(), JsValue> {
-        let scale = if scale.is_finite() { scale.clamp(0.5, 4.0) } else { 1.0 };
+    pub fn draw_accuracy_chart(
+        &self,
+        canvas_id: &str,
+        dark: bool,
+        scale: f64,
+    ) -> Result<(), JsValue> {
+        let scale = if scale.is_finite() {
+            scale.clamp(0.5, 4.0)
+        } else {
+            1.0
+        };
         let px = |v: f64| (v * scale).round() as u32;
-        let backend = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{canvas_id}")))?;
+        let backend = CanvasBackend::new(canvas_id)
+            .ok_or_else(|| js_err(format!("no canvas #{canvas_id}")))?;
         let root = backend.into_drawing_area();
         let (bg, fg, grid) = if dark {
-            (RGBColor(24, 26, 31), RGBColor(220, 222, 228), RGBColor(60, 64, 72))
+            (
+                RGBColor(24, 26, 31),
+                RGBColor(220, 222, 228),
+                RGBColor(60, 64, 72),
+            )
         } else {
             (WHITE, RGBColor(30, 30, 30), RGBColor(225, 225, 225))
         };
@@ -247,7 +286,11 @@ impl Playground {
         // Zoom in on what matters once learning is under way: the lowest of the later points.
         let later = &pts[pts.len() / 4..];
         let lowest = later.iter().map(|p| p.1).fold(100.0, f64::min);
-        let y_lo = if later.len() >= 3 { (10.0 * ((lowest - 2.0) / 10.0).floor()).clamp(0.0, 90.0) } else { 0.0 };
+        let y_lo = if later.len() >= 3 {
+            (10.0 * ((lowest - 2.0) / 10.0).floor()).clamp(0.0, 90.0)
+        } else {
+            0.0
+        };
         let font = ("sans-serif", 13.0 * scale).into_font().color(&fg);
         let mut chart = ChartBuilder::on(&root)
             .margin(px(12.0))
@@ -263,7 +306,13 @@ impl Playground {
             .label_style(font.clone())
             .axis_desc_style(font.clone())
             .y_label_formatter(&|v| format!("{v:.0}"))
-            .x_label_formatter(&|v| if x_max < 5.0 { format!("{v:.1}") } else { format!("{v:.0}") })
+            .x_label_formatter(&|v| {
+                if x_max < 5.0 {
+                    format!("{v:.1}")
+                } else {
+                    format!("{v:.0}")
+                }
+            })
             .x_desc("training digits seen (thousands)")
             .y_desc("official-test accuracy (%)")
             .draw()
@@ -271,16 +320,28 @@ impl Playground {
         if y_lo < 10.0 {
             let chance = RGBColor(230, 159, 0); // Okabe–Ito orange
             chart
-                .draw_series(LineSeries::new(vec![(0.0, 10.0), (x_max, 10.0)], chance.stroke_width(px(2.0))))
+                .draw_series(LineSeries::new(
+                    vec![(0.0, 10.0), (x_max, 10.0)],
+                    chance.stroke_width(px(2.0)),
+                ))
                 .map_err(js_err)?;
             chart
-                .draw_series(std::iter::once(Text::new("chance", (x_max * 0.82, 13.0), font.clone().color(&chance))))
+                .draw_series(std::iter::once(Text::new(
+                    "chance",
+                    (x_max * 0.82, 13.0),
+                    font.clone().color(&chance),
+                )))
                 .map_err(js_err)?;
         }
         let pts: Vec<(f64, f64)> = pts.into_iter().filter(|p| p.1 >= y_lo).collect();
-        chart.draw_series(LineSeries::new(pts.clone(), accent.stroke_width(px(2.0)))).map_err(js_err)?;
         chart
-            .draw_series(pts.iter().map(|&p| Circle::new(p, px(3.0), accent.filled())))
+            .draw_series(LineSeries::new(pts.clone(), accent.stroke_width(px(2.0))))
+            .map_err(js_err)?;
+        chart
+            .draw_series(
+                pts.iter()
+                    .map(|&p| Circle::new(p, px(3.0), accent.filled())),
+            )
             .map_err(js_err)?;
         root.present().map_err(js_err)?;
         Ok(())

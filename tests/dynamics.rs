@@ -12,7 +12,13 @@ fn net(lookahead: Lookahead, integrator: Integrator, dt: f32) -> Network {
 
 /// W ~ gain · N(0, 1/n_in), b = 0.4.
 fn net_scaled(lookahead: Lookahead, integrator: Integrator, dt: f32, gain: f32) -> Network {
-    let c = NetConfig { layers: vec![20, 15, 12, 6], dt, lookahead, integrator, ..NetConfig::default() };
+    let c = NetConfig {
+        layers: vec![20, 15, 12, 6],
+        dt,
+        lookahead,
+        integrator,
+        ..NetConfig::default()
+    };
     let mut n = Network::new(c, &mut Rng::new(3)).unwrap();
     for l in &mut n.layers {
         l.b.iter_mut().for_each(|b| *b = 0.4);
@@ -24,7 +30,13 @@ fn net_scaled(lookahead: Lookahead, integrator: Integrator, dt: f32, gain: f32) 
 fn settle_error(mut n: Network, x: &[f32]) -> f32 {
     let dt = n.config.dt;
     for _ in 0..(600.0 / dt) as usize {
-        n.step(StepInput { x, target: None, beta: 0.0, plastic: false }).unwrap();
+        n.step(StepInput {
+            x,
+            target: None,
+            beta: 0.0,
+            plastic: false,
+        })
+        .unwrap();
     }
     let mut buf = InferBuffers::default();
     let want = n.infer(x, &mut buf).to_vec();
@@ -37,7 +49,10 @@ fn input(seed: u64) -> Vec<f32> {
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 #[test]
@@ -50,7 +65,10 @@ fn free_dynamics_settle_to_the_forward_pass_used_for_evaluation() {
         (Lookahead::FirstOrder, Integrator::PreviousUdot, 0.5, 0.3),
     ] {
         let d = settle_error(net_scaled(la, integ, dt, gain), &input(1));
-        assert!(d < 1e-4, "{la:?}/{integ:?}: settled output differs from the forward pass by {d}");
+        assert!(
+            d < 1e-4,
+            "{la:?}/{integ:?}: settled output differs from the forward pass by {d}"
+        );
     }
 }
 
@@ -60,9 +78,15 @@ fn the_papers_previous_udot_step_fails_to_settle_once_weights_are_large_but_the_
     // with weights of ordinary size (W ~ N(0, 1/n_in)) it keeps oscillating even at β = 0. This
     // is why the explicit sweep is the default.
     let x = input(1);
-    let prev = settle_error(net(Lookahead::FirstOrder, Integrator::PreviousUdot, 0.5), &x);
+    let prev = settle_error(
+        net(Lookahead::FirstOrder, Integrator::PreviousUdot, 0.5),
+        &x,
+    );
     let sweep = settle_error(net(Lookahead::FirstOrder, Integrator::Sweep, 0.5), &x);
-    assert!(prev > 0.05, "previous-u̇ settled ({prev}) where it was expected not to");
+    assert!(
+        prev > 0.05,
+        "previous-u̇ settled ({prev}) where it was expected not to"
+    );
     assert!(sweep < 1e-4, "sweep did not settle: {sweep}");
 }
 
@@ -74,7 +98,13 @@ fn prospective_rates_answer_a_switched_input_in_one_step_and_no_lookahead_lags()
     for la in [Lookahead::Advanced, Lookahead::None] {
         let mut n = net(la, Integrator::Sweep, 1.0);
         for _ in 0..600 {
-            n.step(StepInput { x: &x1, target: None, beta: 0.0, plastic: false }).unwrap();
+            n.step(StepInput {
+                x: &x1,
+                target: None,
+                beta: 0.0,
+                plastic: false,
+            })
+            .unwrap();
         }
         let want = n.infer(&x2, &mut buf).to_vec();
         // Steps until the output (its advanced voltage ŭ_N, what it is about to be) reaches the
@@ -82,7 +112,13 @@ fn prospective_rates_answer_a_switched_input_in_one_step_and_no_lookahead_lags()
         let jump = max_diff(n.output(), &want);
         let mut k = 0;
         loop {
-            n.step(StepInput { x: &x2, target: None, beta: 0.0, plastic: false }).unwrap();
+            n.step(StepInput {
+                x: &x2,
+                target: None,
+                beta: 0.0,
+                plastic: false,
+            })
+            .unwrap();
             k += 1;
             if max_diff(&n.layers.last().unwrap().u_adv, &want) < 0.01 * jump || k > 1000 {
                 break;
@@ -91,9 +127,17 @@ fn prospective_rates_answer_a_switched_input_in_one_step_and_no_lookahead_lags()
         lag_steps.push(k);
     }
     // Advanced (prospective) rates: the new answer is there after the very first step.
-    assert_eq!(lag_steps[0], 1, "prospective output took {} steps", lag_steps[0]);
+    assert_eq!(
+        lag_steps[0], 1,
+        "prospective output took {} steps",
+        lag_steps[0]
+    );
     // Without lookahead three layers of τ = 10 ms have to charge: tens of steps.
-    assert!(lag_steps[1] > 30, "no-lookahead output settled in only {} steps", lag_steps[1]);
+    assert!(
+        lag_steps[1] > 30,
+        "no-lookahead output settled in only {} steps",
+        lag_steps[1]
+    );
 }
 
 #[test]
@@ -102,10 +146,20 @@ fn the_input_low_pass_follows_tau() {
     let mut n = net(Lookahead::Advanced, Integrator::Sweep, 1.0);
     let ones = vec![1.0; 20];
     for _ in 0..10 {
-        n.step(StepInput { x: &ones, target: None, beta: 0.0, plastic: false }).unwrap();
+        n.step(StepInput {
+            x: &ones,
+            target: None,
+            beta: 0.0,
+            plastic: false,
+        })
+        .unwrap();
     }
     let expect = 1.0 - 0.9f32.powi(10); // Euler of 1 − e^{−t/τ} at t = τ
-    assert!((n.rbar_in[0] - expect).abs() < 1e-5, "{} vs {expect}", n.rbar_in[0]);
+    assert!(
+        (n.rbar_in[0] - expect).abs() < 1e-5,
+        "{} vs {expect}",
+        n.rbar_in[0]
+    );
 }
 
 fn toy_data(n: usize, seed: u64) -> Dataset {
@@ -117,7 +171,11 @@ fn toy_data(n: usize, seed: u64) -> Dataset {
         let mut img = vec![0u8; 784];
         for (i, p) in img.iter_mut().enumerate() {
             let row = i / 28;
-            *p = if row / 3 == label as usize { 200 } else { (r.uniform() * 40.0) as u8 };
+            *p = if row / 3 == label as usize {
+                200
+            } else {
+                (r.uniform() * 40.0) as u8
+            };
         }
         d.images.extend(img);
         d.labels.push(label);
@@ -126,7 +184,18 @@ fn toy_data(n: usize, seed: u64) -> Dataset {
 }
 
 fn session(seed: u64) -> Session {
-    let mut s = Session::new(NetConfig { layers: vec![784, 30, 10], ..NetConfig::default() }, TaskConfig { eval_size: 200, ..TaskConfig::default() }, seed).unwrap();
+    let mut s = Session::new(
+        NetConfig {
+            layers: vec![784, 30, 10],
+            ..NetConfig::default()
+        },
+        TaskConfig {
+            eval_size: 200,
+            ..TaskConfig::default()
+        },
+        seed,
+    )
+    .unwrap();
     s.train = toy_data(500, 11);
     s.test = toy_data(200, 12);
     s
@@ -139,27 +208,46 @@ fn same_seed_same_run_and_learning_on_toy_data() {
     a.train_steps(3000).unwrap();
     b.train_steps(3000).unwrap();
     for (la, lb) in a.net.layers.iter().zip(&b.net.layers) {
-        assert!(la.w.iter().zip(&lb.w).all(|(x, y)| x.to_bits() == y.to_bits()), "weights differ bitwise");
+        assert!(
+            la.w.iter()
+                .zip(&lb.w)
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "weights differ bitwise"
+        );
     }
     let mut c = session(6);
     c.train_steps(3000).unwrap();
-    assert_ne!(a.net.layers[0].w[..50], c.net.layers[0].w[..50], "another seed gives another run");
+    assert_ne!(
+        a.net.layers[0].w[..50],
+        c.net.layers[0].w[..50],
+        "another seed gives another run"
+    );
     let after = a.test_accuracy(200);
-    assert!(after > 0.95 && after > before + 0.3, "toy task: {before} → {after}");
+    assert!(
+        after > 0.95 && after > before + 0.3,
+        "toy task: {before} → {after}"
+    );
 }
 
 #[test]
 fn divergence_is_caught_and_the_last_finite_weights_restored() {
     let mut s = session(5);
     s.train_steps(500).unwrap();
-    assert!(s.eval_digits(200).is_some(), "a sweep snapshots the weights");
+    assert!(
+        s.eval_digits(200).is_some(),
+        "a sweep snapshots the weights"
+    );
     let snapshot = s.net.layers[1].w.clone();
     s.train_steps(100).unwrap();
     s.net.layers[0].w[7] = f32::NAN;
     let err = s.train_steps(10).unwrap_err();
     assert!(err.layer >= 1);
     assert_eq!(s.net.layers[1].w, snapshot, "restored to the snapshot");
-    assert!(s.net.layers.iter().all(|l| l.w.iter().all(|w| w.is_finite())));
+    assert!(s
+        .net
+        .layers
+        .iter()
+        .all(|l| l.w.iter().all(|w| w.is_finite())));
     s.train_steps(100).unwrap();
 }
 
@@ -167,16 +255,77 @@ fn divergence_is_caught_and_the_last_finite_weights_restored() {
 fn bad_configurations_are_refused_naming_the_field() {
     let ok = NetConfig::default();
     let cases: Vec<(NetConfig, &str)> = vec![
-        (NetConfig { tau: 0.0, ..ok.clone() }, "tau"),
-        (NetConfig { tau: f32::NAN, ..ok.clone() }, "tau"),
-        (NetConfig { dt: -1.0, ..ok.clone() }, "dt"),
-        (NetConfig { dt: 20.0, ..ok.clone() }, "dt"),
-        (NetConfig { dt: 5.0, integrator: Integrator::PreviousUdot, ..ok.clone() }, "dt"),
-        (NetConfig { layers: vec![784, 0, 10], ..ok.clone() }, "layers"),
-        (NetConfig { layers: vec![10], ..ok.clone() }, "layers"),
-        (NetConfig { beta: f32::INFINITY, ..ok.clone() }, "beta"),
-        (NetConfig { eta: -0.1, ..ok.clone() }, "eta"),
-        (NetConfig { eta_layer_factors: vec![1.0], ..ok.clone() }, "eta_layer_factors"),
+        (
+            NetConfig {
+                tau: 0.0,
+                ..ok.clone()
+            },
+            "tau",
+        ),
+        (
+            NetConfig {
+                tau: f32::NAN,
+                ..ok.clone()
+            },
+            "tau",
+        ),
+        (
+            NetConfig {
+                dt: -1.0,
+                ..ok.clone()
+            },
+            "dt",
+        ),
+        (
+            NetConfig {
+                dt: 20.0,
+                ..ok.clone()
+            },
+            "dt",
+        ),
+        (
+            NetConfig {
+                dt: 5.0,
+                integrator: Integrator::PreviousUdot,
+                ..ok.clone()
+            },
+            "dt",
+        ),
+        (
+            NetConfig {
+                layers: vec![784, 0, 10],
+                ..ok.clone()
+            },
+            "layers",
+        ),
+        (
+            NetConfig {
+                layers: vec![10],
+                ..ok.clone()
+            },
+            "layers",
+        ),
+        (
+            NetConfig {
+                beta: f32::INFINITY,
+                ..ok.clone()
+            },
+            "beta",
+        ),
+        (
+            NetConfig {
+                eta: -0.1,
+                ..ok.clone()
+            },
+            "eta",
+        ),
+        (
+            NetConfig {
+                eta_layer_factors: vec![1.0],
+                ..ok.clone()
+            },
+            "eta_layer_factors",
+        ),
     ];
     for (c, field) in cases {
         let e = c.validate().unwrap_err();
@@ -184,7 +333,15 @@ fn bad_configurations_are_refused_naming_the_field() {
         assert!(Network::new(c, &mut Rng::new(1)).is_err());
     }
     assert!(ok.validate().is_ok());
-    assert!(Session::new(NetConfig { layers: vec![100, 10], ..ok }, TaskConfig::default(), 1).is_err());
+    assert!(Session::new(
+        NetConfig {
+            layers: vec![100, 10],
+            ..ok
+        },
+        TaskConfig::default(),
+        1
+    )
+    .is_err());
 }
 
 #[test]
@@ -194,13 +351,24 @@ fn probes_record_finite_traces_and_the_feedback_mode_switches_without_losing_wei
     s.train_steps(5000).unwrap();
     let p = &s.probes;
     assert_eq!(p.energy_mismatch.len, 500, "one sample per 10 steps");
-    for t in [&p.energy_mismatch, &p.energy_cost, &p.output_error, &p.backprop_angle, &p.apical[0], &p.feedback_angle[0]] {
+    for t in [
+        &p.energy_mismatch,
+        &p.energy_cost,
+        &p.output_error,
+        &p.backprop_angle,
+        &p.apical[0],
+        &p.feedback_angle[0],
+    ] {
         assert!(t.to_vec().iter().all(|v| v.is_finite()));
     }
     // Weight transport follows the gradient: the backprop meter reads a small angle.
     let angle = p.backprop_angle.last().unwrap();
     assert!(angle < 20.0, "NLA vs backprop: {angle}°");
-    assert_eq!(p.lateral_angle[0].last(), Some(-1.0), "θ is not applicable outside the microcircuit");
+    assert_eq!(
+        p.lateral_angle[0].last(),
+        Some(-1.0),
+        "θ is not applicable outside the microcircuit"
+    );
     // Switch to the microcircuit at run time: the learned pyramidal weights stay.
     let w = s.net.layers[0].w.clone();
     let mut c = s.net.config.clone();

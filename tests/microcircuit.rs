@@ -13,7 +13,10 @@ fn interneurons_learn_to_explain_away_top_down_feedback() {
         let r = learn_lateral(&mut net, 40_000, 9);
         eprintln!("{r:?}");
         assert_eq!(net.layers[1].w, w_before, "forward weights stayed frozen");
-        assert!(r.theta_start_deg > 45.0, "{nudging:?}: random start should be far from aligned: {r:?}");
+        assert!(
+            r.theta_start_deg > 45.0,
+            "{nudging:?}: random start should be far from aligned: {r:?}"
+        );
         assert!(r.theta_end_deg < 10.0, "{nudging:?}: {r:?}");
         assert!(r.apical_end < 0.05 * r.apical_start, "{nudging:?}: {r:?}");
     }
@@ -34,7 +37,10 @@ fn the_fast_alignment_angle_equals_the_direct_one() {
     let mut net = circuit_net(InterneuronNudging::Mixed, 7);
     for steps in [0, 3000] {
         learn_lateral(&mut net, steps.max(1), 1);
-        let (fast, direct) = (lateral_alignment_deg(&net, 0), lateral_alignment_deg_direct(&net, 0));
+        let (fast, direct) = (
+            lateral_alignment_deg(&net, 0),
+            lateral_alignment_deg_direct(&net, 0),
+        );
         assert!((fast - direct).abs() < 1e-6, "{fast} vs {direct}");
     }
 }

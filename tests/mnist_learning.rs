@@ -20,10 +20,16 @@ fn ten_thousand_digits_of_continuous_learning_reach_90_percent_on_the_full_test_
     s.test = load_test().unwrap();
     let before = s.test_accuracy(10_000);
     s.train_steps(10_000 * s.task.steps_per_sample).unwrap();
-    assert_eq!(s.samples_seen, 10_000, "each of the first 10,000 digits once");
+    assert_eq!(
+        s.samples_seen, 10_000,
+        "each of the first 10,000 digits once"
+    );
     let after = s.test_accuracy(10_000);
-    eprintln!("official-test accuracy: {:.2} % before, {:.2} % after 10,000 digits", 100.0 * before, 100.0 * after);
+    eprintln!(
+        "official-test accuracy: {:.2} % before, {:.2} % after 10,000 digits",
+        100.0 * before,
+        100.0 * after
+    );
     assert!(before < 0.3, "untrained network already at {before}");
     assert!(after >= 0.90, "reached only {:.2} %", 100.0 * after);
 }
-

@@ -17,7 +17,11 @@ fn nla_update_is_the_backprop_gradient_in_every_layer() {
             let c = theorem1(integrator, lookahead, 1e-3, seed);
             assert_eq!(c.len(), 3);
             for (l, cos) in c.iter().enumerate() {
-                assert!(*cos >= 0.999, "{integrator:?}/{lookahead:?} seed {seed}: layer {} cosine {cos}", l + 1);
+                assert!(
+                    *cos >= 0.999,
+                    "{integrator:?}/{lookahead:?} seed {seed}: layer {} cosine {cos}",
+                    l + 1
+                );
             }
         }
     }
@@ -31,12 +35,24 @@ fn the_match_degrades_gracefully_as_beta_grows() {
     let curve = theorem1_curve(&betas, 9);
     for (b, cs) in betas.iter().zip(&curve) {
         eprintln!("β = {b:<6} median cosine per layer {cs:.5?}");
-        let bar = if *b <= 0.01 { 0.999 } else if *b <= 0.03 { 0.98 } else { -1.0 };
+        let bar = if *b <= 0.01 {
+            0.999
+        } else if *b <= 0.03 {
+            0.98
+        } else {
+            -1.0
+        };
         assert!(cs.iter().all(|&x| x >= bar), "β = {b}: {cs:?}");
     }
     let mean = |cs: &Vec<f64>| cs.iter().sum::<f64>() / cs.len() as f64;
-    assert!(mean(&curve[0]) > mean(&curve[5]) + 0.01, "β = 1 should be measurably worse: {curve:?}");
+    assert!(
+        mean(&curve[0]) > mean(&curve[5]) + 0.01,
+        "β = 1 should be measurably worse: {curve:?}"
+    );
     for w in curve.windows(2) {
-        assert!(mean(&w[1]) <= mean(&w[0]) + 1e-3, "the match should only degrade as β grows: {curve:?}");
+        assert!(
+            mean(&w[1]) <= mean(&w[0]) + 1e-3,
+            "the match should only degrade as β grows: {curve:?}"
+        );
     }
 }

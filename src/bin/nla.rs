@@ -14,8 +14,10 @@
 //!          --report-every N (digits; prints accuracy on 1000 test digits, alignment angles)
 
 use nla_playground::data_files;
+use nla_playground::network::{
+    Feedback, Integrator, InterneuronNudging, Lookahead, NetConfig, Network, StepInput,
+};
 use nla_playground::observe;
-use nla_playground::network::{Feedback, Integrator, InterneuronNudging, Lookahead, NetConfig, Network, StepInput};
 use nla_playground::rng::Rng;
 use nla_playground::session::{Session, TaskConfig};
 use std::collections::HashMap;
@@ -43,20 +45,29 @@ fn parse_args() -> Args {
         match a.as_str() {
             "--json" => json = true,
             s if s.starts_with("--") => {
-                let v = it.next().unwrap_or_else(|| die(format!("{s} needs a value")));
+                let v = it
+                    .next()
+                    .unwrap_or_else(|| die(format!("{s} needs a value")));
                 opts.insert(s[2..].to_string(), v);
             }
             s => positional.push(s.to_string()),
         }
     }
-    Args { cmd, positional, opts, json }
+    Args {
+        cmd,
+        positional,
+        opts,
+        json,
+    }
 }
 
 impl Args {
     fn get<T: std::str::FromStr>(&self, key: &str, default: T) -> T {
         match self.opts.get(key) {
             None => default,
-            Some(v) => v.parse().unwrap_or_else(|_| die(format!("--{key}: cannot parse {v:?}"))),
+            Some(v) => v
+                .parse()
+                .unwrap_or_else(|_| die(format!("--{key}: cannot parse {v:?}"))),
         }
     }
 
@@ -64,14 +75,25 @@ impl Args {
         let d = NetConfig::default();
         let layers = match self.opts.get("layers") {
             None => d.layers.clone(),
-            Some(s) => s.split('-').map(|n| n.parse().unwrap_or_else(|_| die(format!("--layers: bad size {n:?}")))).collect(),
+            Some(s) => s
+                .split('-')
+                .map(|n| {
+                    n.parse()
+                        .unwrap_or_else(|_| die(format!("--layers: bad size {n:?}")))
+                })
+                .collect(),
         };
         let integrator = match self.opts.get("integrator").map(String::as_str) {
             None | Some("sweep") => Integrator::Sweep,
             Some("previous-udot") => Integrator::PreviousUdot,
             Some(o) => die(format!("--integrator: {o:?} is not sweep or previous-udot")),
         };
-        let lookahead = parse_lookahead(self.opts.get("lookahead").map(String::as_str).unwrap_or("advanced"));
+        let lookahead = parse_lookahead(
+            self.opts
+                .get("lookahead")
+                .map(String::as_str)
+                .unwrap_or("advanced"),
+        );
         let c = NetConfig {
             layers,
             tau: self.get("tau", d.tau),
@@ -81,7 +103,13 @@ impl Args {
             eta_layer_factors: vec![],
             init_scales: match self.opts.get("init-scales") {
                 None => vec![],
-                Some(v) => v.split(',').map(|f| f.parse().unwrap_or_else(|_| die(format!("--init-scales: bad factor {f:?}")))).collect(),
+                Some(v) => v
+                    .split(',')
+                    .map(|f| {
+                        f.parse()
+                            .unwrap_or_else(|_| die(format!("--init-scales: bad factor {f:?}")))
+                    })
+                    .collect(),
             },
             integrator,
             lookahead,
@@ -89,7 +117,9 @@ impl Args {
                 None | Some("weight-transport") => Feedback::WeightTransport,
                 Some("random") => Feedback::Random,
                 Some("microcircuit") => Feedback::Microcircuit,
-                Some(o) => die(format!("--feedback: {o:?} is not weight-transport, random or microcircuit")),
+                Some(o) => die(format!(
+                    "--feedback: {o:?} is not weight-transport, random or microcircuit"
+                )),
             },
             interneurons: self.get("interneurons", d.interneurons),
             interneuron_nudging: match self.opts.get("nudging").map(String::as_str) {
@@ -101,13 +131,17 @@ impl Args {
             eta_ip: self.get("eta-ip", d.eta_ip),
             eta_pi: self.get("eta-pi", d.eta_pi),
         };
-        c.validate().unwrap_or_else(|e| die(format!("invalid configuration: {e}")));
+        c.validate()
+            .unwrap_or_else(|e| die(format!("invalid configuration: {e}")));
         c
     }
 
     fn task_config(&self) -> TaskConfig {
         let d = TaskConfig::default();
-        TaskConfig { steps_per_sample: self.get("steps-per-sample", d.steps_per_sample), ..d }
+        TaskConfig {
+            steps_per_sample: self.get("steps-per-sample", d.steps_per_sample),
+            ..d
+        }
     }
 }
 
@@ -116,7 +150,9 @@ fn parse_lookahead(s: &str) -> Lookahead {
         "advanced" => Lookahead::Advanced,
         "first-order" => Lookahead::FirstOrder,
         "none" => Lookahead::None,
-        o => die(format!("--lookahead: {o:?} is not advanced, first-order or none")),
+        o => die(format!(
+            "--lookahead: {o:?} is not advanced, first-order or none"
+        )),
     }
 }
 
@@ -135,7 +171,14 @@ thread_local! {
     static DECAY: std::cell::RefCell<(usize, f32)> = const { std::cell::RefCell::new((0, 0.0)) };
 }
 
-fn run(net: NetConfig, task: TaskConfig, seed: u64, samples: usize, test_size: usize, progress: bool) -> RunResult {
+fn run(
+    net: NetConfig,
+    task: TaskConfig,
+    seed: u64,
+    samples: usize,
+    test_size: usize,
+    progress: bool,
+) -> RunResult {
     let mut s = Session::new(net, task.clone(), seed).unwrap_or_else(|e| die(e));
     s.train = data_files::load_train(samples.min(60_000)).unwrap_or_else(|e| die(e));
     s.test = data_files::load_test().unwrap_or_else(|e| die(e));
@@ -153,25 +196,46 @@ fn run(net: NetConfig, task: TaskConfig, seed: u64, samples: usize, test_size: u
             break;
         }
         done += n;
-        if decay_after > 0 && s.samples_seen as usize >= decay_after && s.net.config.eta > eta_final {
+        if decay_after > 0 && s.samples_seen as usize >= decay_after && s.net.config.eta > eta_final
+        {
             // The paper lowers η tenfold late in training (Methods: 1e-3 → 1e-4 after 22,000 s).
             let f = eta_final / s.net.config.eta;
             s.net.config.eta = eta_final;
             s.net.config.eta_ip *= f;
             s.net.config.eta_pi *= f;
         }
-        if report_every > 0 && (s.samples_seen as usize) % report_every == 0 {
+        if report_every > 0 && (s.samples_seen as usize).is_multiple_of(report_every) {
             let acc = s.test_accuracy(1000);
             let angles: Vec<String> = (0..s.net.circuits.len())
-                .map(|l| format!("θ{} {:.1}° B∠Wᵀ {:.1}°", l + 1, observe::lateral_alignment_deg(&s.net, l), observe::feedback_alignment_deg(&s.net, l)))
+                .map(|l| {
+                    format!(
+                        "θ{} {:.1}° B∠Wᵀ {:.1}°",
+                        l + 1,
+                        observe::lateral_alignment_deg(&s.net, l),
+                        observe::feedback_alignment_deg(&s.net, l)
+                    )
+                })
                 .collect();
-            let apical: Vec<String> = s.net.layers[..s.net.layers.len() - 1].iter().map(|l| format!("{:.4}", observe::rms(&l.apical))).collect();
-            eprintln!("{:>7} digits: test(1000) {:.1} %  {}  apical rms {}", s.samples_seen, 100.0 * acc, angles.join("  "), apical.join(" "));
+            let apical: Vec<String> = s.net.layers[..s.net.layers.len() - 1]
+                .iter()
+                .map(|l| format!("{:.4}", observe::rms(&l.apical)))
+                .collect();
+            eprintln!(
+                "{:>7} digits: test(1000) {:.1} %  {}  apical rms {}",
+                s.samples_seen,
+                100.0 * acc,
+                angles.join("  "),
+                apical.join(" ")
+            );
         }
         if progress {
             let frac = done as f64 / total_steps as f64;
             let bar = "#".repeat((frac * 30.0) as usize);
-            eprint!("\r[{bar:<30}] {:>6}/{samples} digits  {:.0} steps/s ", s.samples_seen, s.steps as f64 / t0.elapsed().as_secs_f64());
+            eprint!(
+                "\r[{bar:<30}] {:>6}/{samples} digits  {:.0} steps/s ",
+                s.samples_seen,
+                s.steps as f64 / t0.elapsed().as_secs_f64()
+            );
         }
     }
     let train_wall = t0.elapsed().as_secs_f64();
@@ -210,8 +274,20 @@ fn cmd_train(a: &Args) {
     let seed = a.get("seed", 1u64);
     let samples = a.get("samples", 10_000usize);
     REPORT_EVERY.with(|r| *r.borrow_mut() = a.get("report-every", 0usize));
-    DECAY.with(|d| *d.borrow_mut() = (a.get("decay-after", 0usize), a.get("eta-final", net.eta / 10.0)));
-    let r = run(net.clone(), task.clone(), seed, samples, a.get("test-size", 10_000), !a.json && a.get("report-every", 0usize) == 0);
+    DECAY.with(|d| {
+        *d.borrow_mut() = (
+            a.get("decay-after", 0usize),
+            a.get("eta-final", net.eta / 10.0),
+        )
+    });
+    let r = run(
+        net.clone(),
+        task.clone(),
+        seed,
+        samples,
+        a.get("test-size", 10_000),
+        !a.json && a.get("report-every", 0usize) == 0,
+    );
     if a.json {
         println!("{}", result_json(&r, &net, &task, seed));
     } else {
@@ -235,17 +311,55 @@ fn cmd_compare(a: &Args) {
     let samples = a.get("samples", 10_000usize);
     let base = a.net_config();
     let list = |key: &str, default: &str| -> Vec<f32> {
-        a.opts.get(key).map(String::as_str).unwrap_or(default).split(',').map(|v| v.parse().unwrap_or_else(|_| die(format!("--{key}: bad value {v:?}")))).collect()
+        a.opts
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or(default)
+            .split(',')
+            .map(|v| {
+                v.parse()
+                    .unwrap_or_else(|_| die(format!("--{key}: bad value {v:?}")))
+            })
+            .collect()
     };
     let presentations = list("presentations", "10");
     let etas = list("etas", &base.eta.to_string());
     let mut variants: Vec<(&str, NetConfig)> = vec![
-        ("sweep, advanced rate ρ(u+τu̇) [default]", NetConfig { integrator: Integrator::Sweep, lookahead: Lookahead::Advanced, ..base.clone() }),
-        ("sweep, first-order rate ρ(u)+τρ'u̇", NetConfig { integrator: Integrator::Sweep, lookahead: Lookahead::FirstOrder, ..base.clone() }),
-        ("sweep, no lookahead ρ(u)", NetConfig { integrator: Integrator::Sweep, lookahead: Lookahead::None, ..base.clone() }),
+        (
+            "sweep, advanced rate ρ(u+τu̇) [default]",
+            NetConfig {
+                integrator: Integrator::Sweep,
+                lookahead: Lookahead::Advanced,
+                ..base.clone()
+            },
+        ),
+        (
+            "sweep, first-order rate ρ(u)+τρ'u̇",
+            NetConfig {
+                integrator: Integrator::Sweep,
+                lookahead: Lookahead::FirstOrder,
+                ..base.clone()
+            },
+        ),
+        (
+            "sweep, no lookahead ρ(u)",
+            NetConfig {
+                integrator: Integrator::Sweep,
+                lookahead: Lookahead::None,
+                ..base.clone()
+            },
+        ),
     ];
     if !a.opts.contains_key("skip-previous-udot") {
-        variants.push(("paper's previous-u̇ Euler, dt 0.1 ms", NetConfig { integrator: Integrator::PreviousUdot, lookahead: Lookahead::FirstOrder, dt: 0.1, ..base.clone() }));
+        variants.push((
+            "paper's previous-u̇ Euler, dt 0.1 ms",
+            NetConfig {
+                integrator: Integrator::PreviousUdot,
+                lookahead: Lookahead::FirstOrder,
+                dt: 0.1,
+                ..base.clone()
+            },
+        ));
     }
     let mut rows = vec![];
     if !a.json {
@@ -255,18 +369,30 @@ fn cmd_compare(a: &Args) {
         for &ms in &presentations {
             for (name, net) in &variants {
                 let net = NetConfig { eta, ..net.clone() };
-                let task = TaskConfig { steps_per_sample: ((ms / net.dt).round() as usize).max(1), ..a.task_config() };
+                let task = TaskConfig {
+                    steps_per_sample: ((ms / net.dt).round() as usize).max(1),
+                    ..a.task_config()
+                };
                 if let Err(e) = net.validate() {
                     eprintln!("{name}: skipped ({e})");
                     continue;
                 }
-                let r = run(net.clone(), task.clone(), seed, samples, a.get("test-size", 10_000), false);
+                let r = run(
+                    net.clone(),
+                    task.clone(),
+                    seed,
+                    samples,
+                    a.get("test-size", 10_000),
+                    false,
+                );
                 if !a.json {
                     println!(
                         "η {eta:<6} {ms:>4} ms/digit  {name:<42} {:>6.2} %  ({:.0} steps/s){}",
                         100.0 * r.accuracy,
                         r.steps_per_s,
-                        r.diverged_at.map(|s| format!("  diverged at digit {s}")).unwrap_or_default()
+                        r.diverged_at
+                            .map(|s| format!("  diverged at digit {s}"))
+                            .unwrap_or_default()
                     );
                 }
                 rows.push(serde_json::json!({"variant": name, "presentation_ms": ms, "result": result_json(&r, &net, &task, seed)}));
@@ -295,7 +421,15 @@ fn cmd_bench(a: &Args) {
         y.fill(0.0);
         y[test.labels[i] as usize % net.n_out()] = 1.0;
         for _ in 0..100 {
-            if net.step(StepInput { x: &x, target: Some(&y), beta: net_cfg.beta, plastic: true }).is_err() {
+            if net
+                .step(StepInput {
+                    x: &x,
+                    target: Some(&y),
+                    beta: net_cfg.beta,
+                    plastic: true,
+                })
+                .is_err()
+            {
                 die("diverged during the benchmark");
             }
         }
@@ -303,9 +437,17 @@ fn cmd_bench(a: &Args) {
     }
     let sps = steps as f64 / t0.elapsed().as_secs_f64();
     let weights: usize = net_cfg.layers.windows(2).map(|p| p[0] * p[1]).sum();
-    let layers = net_cfg.layers.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("-");
+    let layers = net_cfg
+        .layers
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join("-");
     if a.json {
-        println!("{}", serde_json::json!({"network": layers, "steps_per_s": sps, "weights": weights, "target": std::env::consts::ARCH}));
+        println!(
+            "{}",
+            serde_json::json!({"network": layers, "steps_per_s": sps, "weights": weights, "target": std::env::consts::ARCH})
+        );
     } else {
         println!("native {layers}: {sps:.0} simulation steps/s (training on, one thread, {weights} weights)");
     }
@@ -321,10 +463,23 @@ fn cmd_check(a: &Args, what: &str) {
         if !a.json {
             println!("Theorem 1: cosine between (1/β)ē_l r_(l−1)ᵀ and −∂C/∂W_l (plain backprop), median of 9 random 12-10-9-5 networks");
             for (b, c) in betas.iter().zip(&curve) {
-                println!("  β = {b:<6} layers 1..3: {}", c.iter().map(|x| format!("{x:.5}")).collect::<Vec<_>>().join("  "));
+                println!(
+                    "  β = {b:<6} layers 1..3: {}",
+                    c.iter()
+                        .map(|x| format!("{x:.5}"))
+                        .collect::<Vec<_>>()
+                        .join("  ")
+                );
             }
         }
-        out.insert("theorem1".into(), serde_json::json!(betas.iter().zip(&curve).map(|(b, c)| serde_json::json!({"beta": b, "cosine_per_layer": c})).collect::<Vec<_>>()));
+        out.insert(
+            "theorem1".into(),
+            serde_json::json!(betas
+                .iter()
+                .zip(&curve)
+                .map(|(b, c)| serde_json::json!({"beta": b, "cosine_per_layer": c}))
+                .collect::<Vec<_>>()),
+        );
     }
     if all || what == "theorem2" {
         let mut rows = vec![];
@@ -353,7 +508,10 @@ fn cmd_check(a: &Args, what: &str) {
         out.insert("eq13".into(), serde_json::to_value(&r).unwrap());
     }
     if all || what == "delay" {
-        let rows: Vec<_> = [Lookahead::Advanced, Lookahead::FirstOrder, Lookahead::None].into_iter().map(|l| checks::delay(l, 3, 0.5)).collect();
+        let rows: Vec<_> = [Lookahead::Advanced, Lookahead::FirstOrder, Lookahead::None]
+            .into_iter()
+            .map(|l| checks::delay(l, 3, 0.5))
+            .collect();
         if !a.json {
             for r in &rows {
                 println!(
@@ -375,7 +533,9 @@ fn cmd_check(a: &Args, what: &str) {
         out.insert("energy".into(), serde_json::to_value(&r).unwrap());
     }
     if out.is_empty() {
-        die(format!("check: unknown {what:?}; use theorem1, theorem2, eq13, delay, energy or all"));
+        die(format!(
+            "check: unknown {what:?}; use theorem1, theorem2, eq13, delay, energy or all"
+        ));
     }
     if a.json {
         println!("{}", serde_json::Value::Object(out));
@@ -389,11 +549,24 @@ fn main() {
         "compare" => cmd_compare(&a),
         "bench" => cmd_bench(&a),
         "check" => {
-            let what = a.opts.get("what").cloned().or_else(|| a.positional.first().cloned()).unwrap_or_else(|| "all".into());
+            let what = a
+                .opts
+                .get("what")
+                .cloned()
+                .or_else(|| a.positional.first().cloned())
+                .unwrap_or_else(|| "all".into());
             cmd_check(&a, &what)
         }
         _ => {
-            eprintln!("{}", include_str!("nla.rs").lines().take_while(|l| l.starts_with("//!")).map(|l| l.trim_start_matches("//!").trim_start_matches(' ')).collect::<Vec<_>>().join("\n"));
+            eprintln!(
+                "{}",
+                include_str!("nla.rs")
+                    .lines()
+                    .take_while(|l| l.starts_with("//!"))
+                    .map(|l| l.trim_start_matches("//!").trim_start_matches(' '))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
         }
     }
 }
