@@ -145,8 +145,8 @@ impl Default for NetConfig {
             interneurons: 40,
             interneuron_nudging: InterneuronNudging::Mixed,
             beta_i: 0.1 / 1.1,
-            eta_ip: 0.01,
-            eta_pi: 0.01,
+            eta_ip: 0.1,
+            eta_pi: 0.1,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::drawing;
 use crate::mnist::Dataset;
-use crate::network::{NetConfig, Network};
+use crate::network::{Feedback, NetConfig, Network};
 use crate::session::{Session, TaskConfig};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -42,12 +42,30 @@ struct Stats {
     seed: u64,
     dt_ms: f32,
     steps_per_sample: usize,
+    /// Simulated ms left in which only the interneurons learn (after switching them on).
+    lateral_warmup_ms: f32,
+    feedback: &'static str,
+    /// Forward learning rate η (per ms).
+    eta: f32,
 }
 
 #[wasm_bindgen]
 pub struct Playground {
     session: Session,
     seed: u64,
+}
+
+/// Background, foreground and grid colours of the charts.
+fn chart_colours(dark: bool) -> (RGBColor, RGBColor, RGBColor) {
+    if dark {
+        (
+            RGBColor(24, 26, 31),
+            RGBColor(220, 222, 228),
+            RGBColor(60, 64, 72),
+        )
+    } else {
+        (WHITE, RGBColor(30, 30, 30), RGBColor(225, 225, 225))
+    }
 }
 
 fn js_err(e: impl std::fmt::Display) -> JsValue {
@@ -130,6 +148,13 @@ impl Playground {
             seed: self.seed,
             dt_ms: s.net.config.dt,
             steps_per_sample: s.task.steps_per_sample,
+            lateral_warmup_ms: s.lateral_warmup as f32 * s.net.config.dt,
+            eta: s.net.config.eta,
+            feedback: match s.net.config.feedback {
+                Feedback::WeightTransport => "weight-transport",
+                Feedback::Random => "random",
+                Feedback::Microcircuit => "microcircuit",
+            },
         };
         serde_wasm_bindgen::to_value(&stats).map_err(js_err)
     }
@@ -231,6 +256,111 @@ impl Playground {
             steps += 10;
         }
         Ok(steps as f64 * 1000.0 / (js_sys::Date::now() - t0))
+    }
+
+    /// Switch the top-down path of the hidden layers: "weight-transport", "random" or
+    /// "microcircuit". Everything learned is kept.
+    pub fn set_feedback(&mut self, mode: &str) -> Result<(), JsValue> {
+        let feedback = match mode {
+            "weight-transport" => Feedback::WeightTransport,
+            "random" => Feedback::Random,
+            "microcircuit" => Feedback::Microcircuit,
+            other => return Err(js_err(format!("unknown feedback mode {other:?}"))),
+        };
+        let mut rng = crate::rng::Rng::new(self.seed ^ 0x5EED);
+        self.session
+            .set_feedback(feedback, &mut rng)
+            .map_err(js_err)
+    }
+
+    pub fn feedback(&self) -> String {
+        match self.session.net.config.feedback {
+            Feedback::WeightTransport => "weight-transport",
+            Feedback::Random => "random",
+            Feedback::Microcircuit => "microcircuit",
+        }
+        .into()
+    }
+
+    /// The circuit chart: over the last simulated seconds, the angle between the NLA update and
+    /// the exact backprop gradient, θ(W^PI W^IP, B W) of the first hidden layer (microcircuit)
+    /// and the angle between B and Wᵀ (random feedback and microcircuit).
+    pub fn draw_circuit_chart(
+        &self,
+        canvas_id: &str,
+        dark: bool,
+        scale: f64,
+    ) -> Result<(), JsValue> {
+        let scale = if scale.is_finite() {
+            scale.clamp(0.5, 4.0)
+        } else {
+            1.0
+        };
+        let px = |v: f64| (v * scale).round() as u32;
+        let backend = CanvasBackend::new(canvas_id)
+            .ok_or_else(|| js_err(format!("no canvas #{canvas_id}")))?;
+        let root = backend.into_drawing_area();
+        let (bg, fg, grid) = chart_colours(dark);
+        root.fill(&bg).map_err(js_err)?;
+        let p = &self.session.probes;
+        let t = p.time_s.to_vec();
+        let mode = self.session.net.config.feedback;
+        let series: Vec<(&str, RGBColor, Vec<f32>)> = [
+            Some(("backprop", RGBColor(0, 114, 178), p.backprop_angle.to_vec())),
+            (mode == Feedback::Microcircuit)
+                .then(|| ("theta", RGBColor(213, 94, 0), p.lateral_angle[0].to_vec())),
+            (mode != Feedback::WeightTransport).then(|| {
+                (
+                    "feedback",
+                    RGBColor(0, 158, 115),
+                    p.feedback_angle[0].to_vec(),
+                )
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let (t0, t1) = (
+            t.first().copied().unwrap_or(0.0) as f64,
+            t.last().copied().unwrap_or(1.0) as f64,
+        );
+        let t1 = if t1 > t0 { t1 } else { t0 + 1.0 };
+        let font = ("sans-serif", 13.0 * scale).into_font().color(&fg);
+        let mut chart = ChartBuilder::on(&root)
+            .margin(px(12.0))
+            .x_label_area_size(px(40.0))
+            .y_label_area_size(px(56.0))
+            .build_cartesian_2d(t0..t1, 0.0..100.0)
+            .map_err(js_err)?;
+        chart
+            .configure_mesh()
+            .light_line_style(grid.mix(0.25))
+            .bold_line_style(grid)
+            .axis_style(fg)
+            .label_style(font.clone())
+            .axis_desc_style(font.clone())
+            .y_label_formatter(&|v| format!("{v:.0}°"))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_labels(6)
+            .x_desc("simulated time (s)")
+            .y_desc("angle (degrees)")
+            .draw()
+            .map_err(js_err)?;
+        // The legend is HTML under the canvas (readable by screen readers, never over the data).
+        for (_name, colour, v) in series {
+            // Only samples that exist and apply (θ is −1 before the microcircuit was switched on).
+            let pts: Vec<(f64, f64)> = t
+                .iter()
+                .zip(&v)
+                .filter(|(_, a)| a.is_finite() && **a >= 0.0)
+                .map(|(&x, &a)| (x as f64, a as f64))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts, colour.stroke_width(px(2.0))))
+                .map_err(js_err)?;
+        }
+        root.present().map_err(js_err)?;
+        Ok(())
     }
 
     /// Start again with fresh weights from the same seed; the loaded data stays.

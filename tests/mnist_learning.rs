@@ -33,3 +33,35 @@ fn ten_thousand_digits_of_continuous_learning_reach_90_percent_on_the_full_test_
     assert!(before < 0.3, "untrained network already at {before}");
     assert!(after >= 0.90, "reached only {:.2} %", 100.0 * after);
 }
+
+#[test]
+fn switching_to_the_microcircuit_while_learning_keeps_what_was_learned() {
+    use nla_playground::network::Feedback;
+    use nla_playground::rng::Rng;
+    let mut s = Session::new(NetConfig::default(), TaskConfig::default(), 2).unwrap();
+    s.train = load_train(10_000).unwrap();
+    s.test = load_test().unwrap();
+    s.train_steps(3_000 * 10).unwrap();
+    let before = s.test_accuracy(2_000);
+    s.set_feedback(Feedback::Microcircuit, &mut Rng::new(3))
+        .unwrap();
+    assert!(s.lateral_warmup > 0);
+    assert_eq!(
+        s.net.config.eta, 0.01,
+        "forward rate capped so the interneurons keep up"
+    );
+    let theta_start = nla_playground::observe::lateral_alignment_deg(&s.net, 0);
+    s.train_steps(3_000 * 10).unwrap();
+    let after = s.test_accuracy(2_000);
+    eprintln!("weight transport, 3,000 digits: {:.1} %; then 3,000 digits with the microcircuit (10 s interneuron warm-up first): {:.1} %", 100.0 * before, 100.0 * after);
+    assert!(after >= before - 0.02, "{before} → {after}");
+    let theta_end = nla_playground::observe::lateral_alignment_deg(&s.net, 0);
+    eprintln!("θ {theta_start:.1}° → {theta_end:.1}°");
+    assert!(
+        theta_end < theta_start - 20.0,
+        "θ should fall: {theta_start} → {theta_end}"
+    );
+    s.set_feedback(Feedback::WeightTransport, &mut Rng::new(3))
+        .unwrap();
+    assert_eq!(s.net.config.eta, 0.05, "switching back restores the rate");
+}

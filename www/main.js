@@ -133,6 +133,7 @@ function paintBars(bars, volts, target) {
 }
 
 const fmtInt = (n) => n.toLocaleString("en-US");
+const circuitNote = $("circuit-note");
 
 function paintReadouts(s) {
   ui.time.textContent = `${s.sim_time_s.toFixed(2)} s`;
@@ -144,6 +145,12 @@ function paintReadouts(s) {
   ui.label.textContent = s.current_label ?? "–";
   ui.trainAcc.textContent = s.recent_train_accuracy == null ? "–" : `${Math.round(100 * s.recent_train_accuracy)} % of the last ${s.recent_train_count}`;
   ui.seed.textContent = s.seed;
+  const note = s.lateral_warmup_ms > 0
+    ? `Interneurons are learning to cancel the top-down input; output nudging and forward learning resume in ${(s.lateral_warmup_ms / 1000).toFixed(1)} s of simulated time.`
+    : s.feedback === "microcircuit"
+      ? `Microcircuit on: errors reach the apical dendrites only through the interneurons. Forward learning rate η = ${Number(s.eta.toPrecision(3))} per ms, so the interneurons keep up with the weights above.`
+      : "";
+  if (circuitNote.textContent !== note) circuitNote.textContent = note;
   ui.evalProgress.textContent = s.eval_progress
     ? `Test sweep in progress: ${fmtInt(s.eval_progress[0])} / ${fmtInt(s.eval_progress[1])}${running ? "" : " (paused)"}.`
     : s.test_accuracy == null ? "" : `Latest: ${(100 * s.test_accuracy).toFixed(2)} % on ${fmtInt(s.test_digits)} digits after ${fmtInt(s.test_accuracy_at_samples)} training digits.`;
@@ -213,16 +220,27 @@ function frame(now) {
     chartDirty = false;
     drawChart();
   }
+  drawCircuitChart(now);
   if (pad.dirty) updateDrawing();
   requestAnimationFrame(frame);
 }
 
-function drawChart() {
-  const c = $("acc-chart");
+function sizeCanvas(c) {
   const dpr = Math.min(3, window.devicePixelRatio || 1);
   const w = Math.round((c.clientWidth || 520) * dpr), h = Math.round(w * 300 / 520);
   if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+  return dpr;
+}
+function drawChart() {
+  const dpr = sizeCanvas($("acc-chart"));
   try { pg.draw_accuracy_chart("acc-chart", darkQuery.matches, dpr); } catch (e) { console.warn("chart:", e); }
+}
+let lastCircuitDraw = 0;
+function drawCircuitChart(now) {
+  if (now - lastCircuitDraw < 250 && !chartDirty) return; // 4 Hz is plenty for a slow trace
+  lastCircuitDraw = now;
+  const dpr = sizeCanvas($("circuit-chart"));
+  try { pg.draw_circuit_chart("circuit-chart", darkQuery.matches, dpr); } catch (e) { console.warn("circuit chart:", e); }
 }
 addEventListener("resize", () => { chartDirty = true; });
 
@@ -306,6 +324,16 @@ ui.play.addEventListener("click", () => {
   ui.play.textContent = running ? "Pause" : "Play";
   if (running) ui.error.hidden = true;
 });
+const feedbackSelect = $("feedback");
+feedbackSelect.addEventListener("change", () => {
+  try {
+    pg.set_feedback(feedbackSelect.value);
+    ui.error.hidden = true;
+  } catch (e) {
+    showError(`Could not switch the top-down path: ${e}`);
+    feedbackSelect.value = pg.feedback();
+  }
+});
 ui.reset.addEventListener("click", () => {
   pg.reset();
   chartDirty = true;
@@ -353,6 +381,7 @@ async function main() {
     pause: () => { if (running) ui.play.click(); },
     play: () => { if (!running) ui.play.click(); },
     reset: () => ui.reset.click(),
+    setFeedback: (mode) => { feedbackSelect.value = mode; feedbackSelect.dispatchEvent(new Event("change")); return pg.feedback(); },
     /** Finished test sweeps with the wall time (ms since navigation) each was shown. */
     timeline: () => timeline.slice(),
     /** A probe trace as a plain array (energy_mismatch, energy_cost, output_error, backprop_angle, time_s, apical, lateral_angle, feedback_angle). */
@@ -384,7 +413,7 @@ async function main() {
     return;
   }
   running = true;
-  ui.play.disabled = ui.reset.disabled = false;
+  ui.play.disabled = ui.reset.disabled = feedbackSelect.disabled = false;
   setStatus("Learning. Loading the rest of the training set in the background…");
   document.body.dataset.ready = "true";
   // The remaining training chunks, one after another, while learning runs.

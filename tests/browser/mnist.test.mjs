@@ -64,6 +64,17 @@ test("the page learns official MNIST: ≥ 85 % displayed test accuracy within 10
     console.log(`# backprop meter (NLA update vs exact gradient, weight transport): ${meter.toFixed(1)}°`);
     assert.ok(meter < 30, `NLA vs backprop angle ${meter}°`);
 
+    // Switch the top-down path to the interneuron microcircuit while learning: weights are
+    // kept (accuracy does not collapse) and the interneurons' alignment angle appears.
+    assert.equal(await page.evaluate(() => window.nla.setFeedback("microcircuit")), "microcircuit");
+    await page.waitForFunction(() => (window.nla.trace("lateral_angle") ?? []).some((a) => a >= 0), null, { timeout: 30_000 });
+    const theta = await page.evaluate(() => window.nla.trace("lateral_angle").filter((a) => a >= 0));
+    assert.ok(theta.every((a) => Number.isFinite(a) && a <= 180), JSON.stringify(theta.slice(-5)));
+    console.log(`# microcircuit switched on: θ = ${theta.at(-1).toFixed(1)}°`);
+    await page.waitForTimeout(1500);
+    const p = await stats(page);
+    assert.ok(p.recent_train_accuracy > 0.6, `stream accuracy after the switch: ${p.recent_train_accuracy}`);
+
     // Pause stops simulated time.
     await page.evaluate(() => window.nla.pause());
     const t1 = (await stats(page)).sim_time_s;
