@@ -7,9 +7,10 @@ scripts/build.sh >/dev/null 2>&1 || scripts/build.sh
 cargo build --release --bin nla 2>/dev/null
 RUSTFLAGS="-C target-cpu=native" cargo build --release --bin nla --target-dir target/native 2>/dev/null
 python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+cores=$(nproc)
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1  # one thread, like the Rust step
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%Y-%m-%d)"
+echo "machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%Y-%m-%d)"
 sps() { python3 -c 'import json,sys; print(round(json.load(sys.stdin)["steps_per_s"]))'; }
 for net in "784-500-10 --feedback weight-transport" "784-300-10 --feedback microcircuit --interneurons 40" "784-300-10"; do
   set -- $net
