@@ -253,6 +253,7 @@ fn divergence_is_caught_and_the_last_finite_weights_restored() {
 
 #[test]
 fn bad_configurations_are_refused_naming_the_field() {
+    use nla_playground::network::Feedback;
     let ok = NetConfig::default();
     let cases: Vec<(NetConfig, &str)> = vec![
         (
