@@ -45,6 +45,9 @@ fn parse_args() -> Args {
         match a.as_str() {
             "--json" => json = true,
             s if s.starts_with("--") => {
+                if !KNOWN_OPTIONS.contains(&&s[2..]) {
+                    die(format!("unknown option {s} (see `nla help`)"));
+                }
                 let v = it
                     .next()
                     .unwrap_or_else(|| die(format!("{s} needs a value")));
@@ -60,6 +63,37 @@ fn parse_args() -> Args {
         json,
     }
 }
+
+/// Every option any subcommand understands; anything else is refused (a typo must not
+/// silently run the default).
+const KNOWN_OPTIONS: &[&str] = &[
+    "samples",
+    "seed",
+    "layers",
+    "dt",
+    "tau",
+    "beta",
+    "eta",
+    "steps-per-sample",
+    "integrator",
+    "lookahead",
+    "feedback",
+    "interneurons",
+    "nudging",
+    "beta-i",
+    "eta-ip",
+    "eta-pi",
+    "init-scales",
+    "decay-after",
+    "eta-final",
+    "report-every",
+    "test-size",
+    "seconds",
+    "presentations",
+    "etas",
+    "skip-previous-udot",
+    "what",
+];
 
 impl Args {
     fn get<T: std::str::FromStr>(&self, key: &str, default: T) -> T {
