@@ -327,6 +327,45 @@ fn bad_configurations_are_refused_naming_the_field() {
             },
             "eta_layer_factors",
         ),
+        (
+            NetConfig {
+                init_scales: vec![1.0, f32::NAN],
+                ..ok.clone()
+            },
+            "init_scales",
+        ),
+        // Theorem 2 needs at least as many interneurons as the layer above has neurons.
+        (
+            NetConfig {
+                feedback: Feedback::Microcircuit,
+                interneurons: 5,
+                ..ok.clone()
+            },
+            "interneurons",
+        ),
+        (
+            NetConfig {
+                feedback: Feedback::Random,
+                integrator: Integrator::PreviousUdot,
+                dt: 0.5,
+                ..ok.clone()
+            },
+            "feedback",
+        ),
+        (
+            NetConfig {
+                beta_i: 1.0,
+                ..ok.clone()
+            },
+            "beta_i",
+        ),
+        (
+            NetConfig {
+                eta_pi: f32::NAN,
+                ..ok.clone()
+            },
+            "eta_pi",
+        ),
     ];
     for (c, field) in cases {
         let e = c.validate().unwrap_err();
