@@ -99,6 +99,8 @@ fn chain_lag(lookahead: Lookahead, depth: usize, dt: f32, feedback: bool) -> f32
 /// to produce the target by itself.
 #[derive(Clone, Debug, Serialize)]
 pub struct EnergyResult {
+    /// E of the start state (all voltages 0, not yet on the prediction from below).
+    pub initial: f64,
     /// E after settling with β = 0 and no plasticity.
     pub free: f64,
     /// E after settling with β > 0 and no plasticity.
@@ -140,6 +142,14 @@ pub fn energy_regimes(seed: u64, learn_ms: f32) -> EnergyResult {
             .expect("finite");
         }
     };
+    net.step(StepInput {
+        x: &x,
+        target: Some(&y),
+        beta: 0.0,
+        plastic: false,
+    })
+    .expect("finite");
+    let initial = e(&net, 0.0);
     run(&mut net, 300.0, 0.0, false);
     let free = e(&net, 0.0);
     run(&mut net, 300.0, beta, false);
@@ -160,6 +170,7 @@ pub fn energy_regimes(seed: u64, learn_ms: f32) -> EnergyResult {
     }
     let learned = e(&net, beta);
     EnergyResult {
+        initial,
         free,
         nudged,
         learned,

@@ -49,8 +49,10 @@ pub fn parse_idx_images(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> 
             "{name}: images are {rows}×{cols}, expected 28×28"
         )));
     }
-    let want = 16 + n * PIXELS;
-    if bytes.len() != want {
+    // checked: on wasm32 a hostile count could overflow usize
+    let want = n.checked_mul(PIXELS).and_then(|b| b.checked_add(16));
+    if want != Some(bytes.len()) {
+        let want = want.map_or("more than addressable".to_string(), |w| w.to_string());
         return Err(DataError(format!(
             "{name}: header promises {n} images ({want} bytes) but the file has {} bytes (truncated or corrupt)",
             bytes.len()
@@ -74,7 +76,7 @@ pub fn parse_idx_labels(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> 
         )));
     }
     let n = be_u32(bytes, 4) as usize;
-    if bytes.len() != 8 + n {
+    if n.checked_add(8) != Some(bytes.len()) {
         return Err(DataError(format!(
             "{name}: header promises {n} labels but the file has {} (truncated or corrupt)",
             bytes.len() - 8

@@ -17,12 +17,17 @@
 //!
 //! * [`Integrator::Sweep`] (default): an explicit sweep up the layers. Each layer gets the
 //!   *fresh* prospective rate of the layer below, so its `u̇` is known exactly, and its
-//!   apical error from the previous step (the model-spec §3.3 "latent equilibrium" step).
-//!   Never needs a linear solve, never iterates `u̇` through a loop, and is stable for any
-//!   dt ≤ τ and any learning rate that plain SGD tolerates.
+//!   apical error from the previous step (the "latent equilibrium" step of Haider et al. 2021).
+//!   Never needs a linear solve and never iterates `u̇` through a loop. With the default
+//!   [`Lookahead::Advanced`] it is the latent-equilibrium form of the equations above: the rate
+//!   is ρ(ŭ) at the advanced voltage ŭ = u + τu̇, and plasticity (Eq. 8) and errors (Eq. 7b) use
+//!   the prospective mismatch ŭ_l − W_l r_{l−1} − b_l, which equals the prospective error e_l.
+//!   Stable for any dt ≤ τ with lookahead; without lookahead the lagging mismatch is not scaled
+//!   by β and diverges at learning rates the prospective forms tolerate.
 //! * [`Integrator::PreviousUdot`]: the paper's own "Euler with the previous u̇" (Results after
-//!   Eq. 7b; model-spec §3.1): every `u̇` on the right-hand side is the one of the previous step.
-//!   A fixed-point iteration that diverges when `W_{l+1}ᵀ W_{l+1}` grows (model-spec §7.1).
+//!   Eq. 7b), with the first-order rate and the non-prospective mismatch of Eq. 8 literally:
+//!   every `u̇` on the right-hand side is the one of the previous step. A fixed-point iteration
+//!   that stops converging when ρ'W_{l+1}ᵀW_{l+1}ρ' grows past 1 (Appendix 3).
 //!
 //! Inputs follow the paper's convention (Results, before Fig. 4): the input `x(t)` *is* the
 //! prospective rate `r_0` of a low-pass filtered input `r̄_0` (τ ṙ̄_0 = −r̄_0 + x), so a digit can
@@ -290,18 +295,19 @@ impl NetConfig {
                     );
                 }
             }
-            if self.integrator == Integrator::PreviousUdot {
-                return err(
-                    "feedback",
-                    "the previous-u̇ integrator is implemented for weight transport only".into(),
-                );
-            }
         }
         if self.integrator == Integrator::PreviousUdot && self.feedback != Feedback::WeightTransport
         {
             return err(
                 "feedback",
                 "the previous-u̇ integrator is implemented for weight transport only".into(),
+            );
+        }
+        if self.integrator == Integrator::PreviousUdot && self.lookahead != Lookahead::FirstOrder {
+            return err(
+                "lookahead",
+                "the previous-u̇ integrator uses the paper's first-order rate ρ(u) + τρ'(u)u̇ only"
+                    .into(),
             );
         }
         if !(self.beta_i.is_finite() && (0.0..1.0).contains(&self.beta_i)) {
@@ -333,7 +339,8 @@ pub struct PyramidalLayer {
     pub u: Vec<f32>,
     /// u̇_l of the last step (the previous-u̇ integrator feeds it back).
     pub udot: Vec<f32>,
-    /// Advanced voltage ŭ_l = u_l + τu̇_l of the last step.
+    /// The voltage the neuron presents to plasticity and the layer above: the advanced voltage
+    /// ŭ_l = u_l + τu̇_l with lookahead, the somatic u_l without (Lookahead::None).
     pub u_adv: Vec<f32>,
     /// Prospective rate r_l sent to the next layer.
     pub r: Vec<f32>,
@@ -345,7 +352,8 @@ pub struct PyramidalLayer {
     pub basal: Vec<f32>,
     /// Apical input e_l: the prospective error that enters Eq. 7a (nudging for the output).
     pub e: Vec<f32>,
-    /// Somato-basal mismatch that drives plasticity, u_l − W_l r̄_{l−1} − b_l (Eq. 8).
+    /// Somato-basal mismatch that drives plasticity (Eq. 8): ŭ_l − W_l r_{l−1} − b_l on the
+    /// prospective state for the sweep with lookahead (= e_l), u_l − W_l r̄_{l−1} − b_l otherwise.
     pub mismatch: Vec<f32>,
     /// Apical potential before the ρ' gate (hidden layers): e_l = ρ'_l ⊙ apical_l (Eq. 13).
     pub apical: Vec<f32>,
@@ -753,6 +761,11 @@ impl Network {
     fn step_previous_udot(&mut self, input: StepInput) {
         let NetConfig { tau, dt, .. } = self.config;
         let n_layers = self.layers.len();
+        // (A deserialised network arrives without scratch space.)
+        let widest = *self.config.layers.iter().max().unwrap();
+        if self.scratch.len() < widest {
+            self.scratch.resize(widest, 0.0);
+        }
         let plastic = input.plastic;
         // 1–3: instantaneous rates, instantaneous basal prediction, mismatch (drives Ẇ, Eq. 8).
         // 4: prospective rates r = r̄ + τρ'u̇_prev and prospective basal input p = W r + b.
@@ -801,7 +814,8 @@ impl Network {
             if plastic {
                 let mm = dot(&above.mismatch, &above.mismatch);
                 let mut wt_wdot_rbar = vec![0.0; layer.n];
-                let rr = dot(&layer.rbar, &layer.rbar);
+                // d/dt(W r̄ + b) = Ẇ r̄ + ḃ = η m (‖r̄‖² + 1): the bias is a presynaptic neuron fixed at 1.
+                let rr = dot(&layer.rbar, &layer.rbar) + 1.0;
                 let wdot_rbar: Vec<f32> =
                     above.mismatch.iter().map(|m| eta_above * m * rr).collect();
                 transpose_matvec(&above.w, &wdot_rbar, &mut wt_wdot_rbar);
@@ -823,8 +837,9 @@ impl Network {
             } else {
                 &below[l - 1].rbar
             };
+            // d/dt(W r̄ + b) = Ẇ r̄ + ḃ = η m (‖r̄‖² + 1): the bias is a presynaptic neuron at 1.
             let rr = if plastic {
-                dot(rbar_below, rbar_below)
+                dot(rbar_below, rbar_below) + 1.0
             } else {
                 0.0
             };
@@ -863,14 +878,12 @@ impl Network {
     /// layer sits at u_l = W_l ρ(u_{l−1}) + b_l. This is the network's answer after settling,
     /// computed directly; the weights are not changed.
     pub fn infer<'a>(&self, x: &[f32], buf: &'a mut InferBuffers) -> &'a [f32] {
-        buf.ensure(&self.config.layers);
+        buf.ensure(&self.config.layers[1..]);
         for (l, layer) in self.layers.iter().enumerate() {
-            let (lo, hi) = buf.u.split_at_mut(l + 1);
-            let r_below: &[f32] = if l == 0 { x } else { &buf.r[l - 1] };
-            forward(&layer.w, r_below, &layer.b, &mut hi[0]);
-            let _ = lo;
-            let (u, r) = (&buf.u[l + 1], &mut buf.r[l]);
-            for (ri, &ui) in r.iter_mut().zip(u) {
+            let (done, rest) = buf.r.split_at_mut(l);
+            let r_below: &[f32] = if l == 0 { x } else { &done[l - 1] };
+            forward(&layer.w, r_below, &layer.b, &mut buf.u[l]);
+            for (ri, &ui) in rest[0].iter_mut().zip(&buf.u[l]) {
                 *ri = rho(ui);
             }
         }
@@ -897,10 +910,11 @@ pub struct InferBuffers {
 }
 
 impl InferBuffers {
+    /// One voltage and one rate vector per layer above the input.
     fn ensure(&mut self, sizes: &[usize]) {
         if self.u.len() != sizes.len() || self.u.iter().zip(sizes).any(|(v, &n)| v.len() != n) {
             self.u = sizes.iter().map(|&n| vec![0.0; n]).collect();
-            self.r = sizes[1..].iter().map(|&n| vec![0.0; n]).collect();
+            self.r = sizes.iter().map(|&n| vec![0.0; n]).collect();
         }
     }
 }

@@ -143,22 +143,31 @@ pub fn feedback_alignment_deg(net: &Network, l: usize) -> f64 {
     angle_deg(&b, &wt)
 }
 
-/// The energy (Lagrangian, Eq. 3) of the current state: ½ Σ_l ‖u_l − W_l r_{l−1} − b_l‖² plus the
-/// output cost (β/2)‖u* − u_N‖², returned as (mismatch part, cost part). The sweep integrator's
-/// mismatch is taken at the advanced voltages.
+/// The energy (Lagrangian, Eq. 3) of the current somatic state, as (mismatch part, cost part):
+/// ½ Σ_l ‖u_l − W_l ρ(u_{l−1}) − b_l‖² with ρ(u_0) := r̄_0 (the low-pass-filtered input), and
+/// (β/2)‖u* − u_N‖². It vanishes only when every layer has settled onto the prediction from
+/// below and the output sits on its target — independent of how the step is integrated.
 pub fn energy(net: &Network, target: Option<&[f32]>, beta: f32) -> (f64, f64) {
-    let mismatch: f64 = net
-        .layers
-        .iter()
-        .flat_map(|l| l.mismatch.iter())
-        .map(|&m| 0.5 * (m as f64).powi(2))
-        .sum();
+    let mut mismatch = 0.0f64;
+    let mut rate_below: Vec<f32> = net.rbar_in.clone();
+    let mut basal = Vec::new();
+    for layer in &net.layers {
+        basal.resize(layer.n, 0.0);
+        crate::kernels::forward(&layer.w, &rate_below, &layer.b, &mut basal);
+        mismatch += layer
+            .u
+            .iter()
+            .zip(&basal)
+            .map(|(&u, &p)| 0.5 * ((u - p) as f64).powi(2))
+            .sum::<f64>();
+        rate_below = layer.u.iter().map(|&u| crate::network::rho(u)).collect();
+    }
     let cost = match target {
         Some(y) if beta > 0.0 => {
             let out = net.layers.last().unwrap();
             0.5 * beta as f64
                 * y.iter()
-                    .zip(&out.u_adv)
+                    .zip(&out.u)
                     .map(|(&t, &u)| ((t - u) as f64).powi(2))
                     .sum::<f64>()
         }

@@ -32,6 +32,11 @@ fn prospective_rates_compensate_the_delay_of_every_layer() {
 fn energy_vanishes_free_stays_positive_nudged_and_falls_with_plasticity() {
     let r = energy_regimes(1, 300.0);
     eprintln!("{r:?}");
+    assert!(
+        r.initial > 1e-2,
+        "the start state is off its prediction: {}",
+        r.initial
+    );
     assert!(r.free < 1e-6, "free: {}", r.free);
     assert!(r.nudged > 1e-4, "nudged: {}", r.nudged);
     assert!(

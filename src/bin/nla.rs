@@ -122,11 +122,17 @@ impl Args {
             Some("previous-udot") => Integrator::PreviousUdot,
             Some(o) => die(format!("--integrator: {o:?} is not sweep or previous-udot")),
         };
+        // The previous-u̇ integrator is the paper's form with the first-order rate.
+        let default_lookahead = if integrator == Integrator::PreviousUdot {
+            "first-order"
+        } else {
+            "advanced"
+        };
         let lookahead = parse_lookahead(
             self.opts
                 .get("lookahead")
                 .map(String::as_str)
-                .unwrap_or("advanced"),
+                .unwrap_or(default_lookahead),
         );
         let c = NetConfig {
             layers,
