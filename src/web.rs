@@ -53,6 +53,8 @@ struct Stats {
 pub struct Playground {
     session: Session,
     seed: u64,
+    /// The configuration the page started with: Reset returns to it.
+    net_config: NetConfig,
 }
 
 /// Background, foreground and grid colours of the charts.
@@ -82,10 +84,11 @@ impl Playground {
         } else {
             serde_wasm_bindgen::from_value(config).map_err(js_err)?
         };
-        let session = Session::new(c.net, c.task, c.seed).map_err(js_err)?;
+        let session = Session::new(c.net.clone(), c.task, c.seed).map_err(js_err)?;
         Ok(Playground {
             session,
             seed: c.seed,
+            net_config: c.net,
         })
     }
 
@@ -307,15 +310,15 @@ impl Playground {
         let mode = self.session.net.config.feedback;
         let series: Vec<(&str, RGBColor, Vec<f32>)> = [
             Some(("backprop", RGBColor(0, 114, 178), p.backprop_angle.to_vec())),
-            (mode == Feedback::Microcircuit)
-                .then(|| ("theta", RGBColor(213, 94, 0), p.lateral_angle[0].to_vec())),
-            (mode != Feedback::WeightTransport).then(|| {
-                (
-                    "feedback",
-                    RGBColor(0, 158, 115),
-                    p.feedback_angle[0].to_vec(),
-                )
-            }),
+            // (a network without hidden layers has no lateral circuit: `first()` is None)
+            p.lateral_angle
+                .first()
+                .filter(|_| mode == Feedback::Microcircuit)
+                .map(|t| ("theta", RGBColor(213, 94, 0), t.to_vec())),
+            p.feedback_angle
+                .first()
+                .filter(|_| mode != Feedback::WeightTransport)
+                .map(|t| ("feedback", RGBColor(0, 158, 115), t.to_vec())),
         ]
         .into_iter()
         .flatten()
@@ -364,9 +367,10 @@ impl Playground {
     }
 
     /// Start again with fresh weights from the same seed; the loaded data stays.
+    /// (Everything returns to the starting configuration, the top-down path included.)
     pub fn reset(&mut self) -> Result<(), JsValue> {
         let mut fresh = Session::new(
-            self.session.net.config.clone(),
+            self.net_config.clone(),
             self.session.task.clone(),
             self.seed,
         )
@@ -394,15 +398,7 @@ impl Playground {
         let backend = CanvasBackend::new(canvas_id)
             .ok_or_else(|| js_err(format!("no canvas #{canvas_id}")))?;
         let root = backend.into_drawing_area();
-        let (bg, fg, grid) = if dark {
-            (
-                RGBColor(24, 26, 31),
-                RGBColor(220, 222, 228),
-                RGBColor(60, 64, 72),
-            )
-        } else {
-            (WHITE, RGBColor(30, 30, 30), RGBColor(225, 225, 225))
-        };
+        let (bg, fg, grid) = chart_colours(dark);
         let accent = RGBColor(0, 114, 178); // Okabe–Ito blue: colour-blind safe
         root.fill(&bg).map_err(js_err)?;
         let pts: Vec<(f64, f64)> = self

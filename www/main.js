@@ -61,6 +61,11 @@ async function fetchBytes(url, expectSha256) {
   const packed = new Uint8Array(size);
   let at = 0;
   for (const p of parts) { packed.set(p, at); at += p.length; }
+  if (expectSha256 && !globalThis.crypto?.subtle) {
+    // WebCrypto exists only in secure contexts (https, localhost); elsewhere the IDX checks in
+    // Rust still refuse a malformed file, but a same-size corruption would pass.
+    console.warn(`${url}: sha256 not checked (this page is not served over https or localhost)`);
+  }
   if (expectSha256 && globalThis.crypto?.subtle) {
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", packed));
     const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -336,6 +341,7 @@ feedbackSelect.addEventListener("change", () => {
 });
 ui.reset.addEventListener("click", () => {
   pg.reset();
+  feedbackSelect.value = pg.feedback();
   chartDirty = true;
   ui.error.hidden = true;
 });
@@ -382,13 +388,13 @@ async function main() {
     play: () => { if (!running) ui.play.click(); },
     reset: () => ui.reset.click(),
     setFeedback: (mode) => { feedbackSelect.value = mode; feedbackSelect.dispatchEvent(new Event("change")); return pg.feedback(); },
-    /** Finished test sweeps with the wall time (ms since navigation) each was shown. */
+    /** Finished test sweeps, each with the wall time (ms since navigation) it was shown. */
     timeline: () => timeline.slice(),
     /** A probe trace as a plain array (energy_mismatch, energy_cost, output_error, backprop_angle, time_s, apical, lateral_angle, feedback_angle). */
     trace: (name, layer = 0) => { const t = readTrace(name, layer); return t && Array.from(t); },
-    /** Benchmark: run learning steps flat out for `ms` (blocks the tab), return steps/s. */
     /** Benchmark a fresh network of any NetConfig (e.g. {layers: [784, 500, 10]}) on the test digits. */
     benchNetwork: (netConfig, ms = 3000) => pg.bench(netConfig, ms),
+    /** Benchmark: run learning steps flat out for `ms` (blocks the tab), return steps/s. */
     benchSteps: (ms = 2000) => {
       const t0 = performance.now();
       let n = 0;

@@ -26,6 +26,7 @@ use std::time::Instant;
 struct Args {
     cmd: String,
     positional: Vec<String>,
+    flags: Vec<String>,
     opts: HashMap<String, String>,
     json: bool,
 }
@@ -39,11 +40,11 @@ fn parse_args() -> Args {
     let mut it = std::env::args().skip(1);
     let cmd = it.next().unwrap_or_else(|| "help".into());
     let mut opts = HashMap::new();
-    let mut json = false;
+    let mut flags = vec![];
     let mut positional = vec![];
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--json" => json = true,
+            s if s.starts_with("--") && FLAGS.contains(&&s[2..]) => flags.push(s[2..].to_string()),
             s if s.starts_with("--") => {
                 if !KNOWN_OPTIONS.contains(&&s[2..]) {
                     die(format!("unknown option {s} (see `nla help`)"));
@@ -56,9 +57,11 @@ fn parse_args() -> Args {
             s => positional.push(s.to_string()),
         }
     }
+    let json = flags.iter().any(|f| f == "json");
     Args {
         cmd,
         positional,
+        flags,
         opts,
         json,
     }
@@ -91,9 +94,11 @@ const KNOWN_OPTIONS: &[&str] = &[
     "seconds",
     "presentations",
     "etas",
-    "skip-previous-udot",
     "what",
 ];
+
+/// Options that take no value.
+const FLAGS: &[&str] = &["json", "skip-previous-udot"];
 
 impl Args {
     fn get<T: std::str::FromStr>(&self, key: &str, default: T) -> T {
@@ -206,29 +211,57 @@ struct RunResult {
     diverged_at: Option<u64>,
 }
 
-thread_local! {
-    static REPORT_EVERY: std::cell::RefCell<usize> = const { std::cell::RefCell::new(0) };
-    static DECAY: std::cell::RefCell<(usize, f32)> = const { std::cell::RefCell::new((0, 0.0)) };
-}
-
-fn run(
-    net: NetConfig,
-    task: TaskConfig,
+/// How one training run is done and reported.
+struct RunOptions {
     seed: u64,
     samples: usize,
     test_size: usize,
     progress: bool,
-) -> RunResult {
+    /// Print accuracy on 1,000 test digits and the alignment angles every this many digits.
+    report_every: usize,
+    /// After this many digits (0: never), η (and η_ip, η_pi in proportion) drop to `eta_final`.
+    decay_after: usize,
+    eta_final: f32,
+}
+
+impl RunOptions {
+    fn plain(seed: u64, samples: usize, test_size: usize) -> Self {
+        RunOptions {
+            seed,
+            samples,
+            test_size,
+            progress: false,
+            report_every: 0,
+            decay_after: 0,
+            eta_final: 0.0,
+        }
+    }
+}
+
+fn run(net: NetConfig, task: TaskConfig, o: &RunOptions) -> RunResult {
+    let RunOptions {
+        seed,
+        samples,
+        test_size,
+        progress,
+        report_every,
+        decay_after,
+        eta_final,
+    } = *o;
     let mut s = Session::new(net, task.clone(), seed).unwrap_or_else(|e| die(e));
     s.train = data_files::load_train(samples.min(60_000)).unwrap_or_else(|e| die(e));
     s.test = data_files::load_test().unwrap_or_else(|e| die(e));
     let t0 = Instant::now();
     let total_steps = samples * task.steps_per_sample;
-    let chunk = task.steps_per_sample * 500;
+    // Train in chunks of whole digits that divide the report interval, so reports land on it.
+    let chunk_digits = if report_every > 0 {
+        report_every.min(500)
+    } else {
+        500
+    };
+    let chunk = task.steps_per_sample * chunk_digits;
     let mut done = 0;
     let mut diverged_at = None;
-    let report_every = REPORT_EVERY.with(|r| *r.borrow());
-    let (decay_after, eta_final) = DECAY.with(|d| *d.borrow());
     while done < total_steps {
         let n = chunk.min(total_steps - done);
         if s.train_steps(n).is_err() {
@@ -313,21 +346,17 @@ fn cmd_train(a: &Args) {
     let (net, task) = (a.net_config(), a.task_config());
     let seed = a.get("seed", 1u64);
     let samples = a.get("samples", 10_000usize);
-    REPORT_EVERY.with(|r| *r.borrow_mut() = a.get("report-every", 0usize));
-    DECAY.with(|d| {
-        *d.borrow_mut() = (
-            a.get("decay-after", 0usize),
-            a.get("eta-final", net.eta / 10.0),
-        )
-    });
-    let r = run(
-        net.clone(),
-        task.clone(),
+    let report_every = a.get("report-every", 0usize);
+    let options = RunOptions {
         seed,
         samples,
-        a.get("test-size", 10_000),
-        !a.json && a.get("report-every", 0usize) == 0,
-    );
+        test_size: a.get("test-size", 10_000),
+        progress: !a.json && report_every == 0,
+        report_every,
+        decay_after: a.get("decay-after", 0usize),
+        eta_final: a.get("eta-final", net.eta / 10.0),
+    };
+    let r = run(net.clone(), task.clone(), &options);
     if a.json {
         println!("{}", result_json(&r, &net, &task, seed));
     } else {
@@ -390,7 +419,7 @@ fn cmd_compare(a: &Args) {
             },
         ),
     ];
-    if !a.opts.contains_key("skip-previous-udot") {
+    if !a.flags.iter().any(|f| f == "skip-previous-udot") {
         variants.push((
             "paper's previous-u̇ Euler, dt 0.1 ms",
             NetConfig {
@@ -420,10 +449,7 @@ fn cmd_compare(a: &Args) {
                 let r = run(
                     net.clone(),
                     task.clone(),
-                    seed,
-                    samples,
-                    a.get("test-size", 10_000),
-                    false,
+                    &RunOptions::plain(seed, samples, a.get("test-size", 10_000)),
                 );
                 if !a.json {
                     println!(
@@ -597,16 +623,19 @@ fn main() {
                 .unwrap_or_else(|| "all".into());
             cmd_check(&a, &what)
         }
-        _ => {
-            eprintln!(
-                "{}",
-                include_str!("nla.rs")
-                    .lines()
-                    .take_while(|l| l.starts_with("//!"))
-                    .map(|l| l.trim_start_matches("//!").trim_start_matches(' '))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
+        other => {
+            let usage: Vec<&str> = include_str!("nla.rs")
+                .lines()
+                .take_while(|l| l.starts_with("//!"))
+                .map(|l| l.trim_start_matches("//!").trim_start_matches(' '))
+                .collect();
+            let help = matches!(other, "help" | "--help" | "-h");
+            if help {
+                println!("{}", usage.join("\n"));
+            } else {
+                eprintln!("nla: unknown command {other:?}\n\n{}", usage.join("\n"));
+                std::process::exit(2);
+            }
         }
     }
 }

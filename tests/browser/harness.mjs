@@ -15,11 +15,14 @@ fs.mkdirSync(OUT, { recursive: true });
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm",
   ".json": "application/json", ".gz": "application/octet-stream", ".png": "image/png" };
 
-/** Serve dist/ on a free loopback port. `faults` maps a URL path to a function(bytes) → bytes|null (null = 404). */
-export async function serve(faults = {}) {
+/** Serve dist/ on a free loopback port, under `prefix` (e.g. "/lab/nla/" as on a project page).
+ * `faults` maps a URL path (below the prefix) to a function(bytes) → bytes|null (null = 404). */
+export async function serve(faults = {}, prefix = "/") {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://x");
     let p = decodeURIComponent(url.pathname);
+    if (!p.startsWith(prefix)) { res.writeHead(404).end("not found"); return; }
+    p = "/" + p.slice(prefix.length);
     if (p.endsWith("/")) p += "index.html";
     const file = path.join(DIST, path.normalize(p));
     if (!file.startsWith(DIST) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
@@ -35,7 +38,7 @@ export async function serve(faults = {}) {
     res.end(body);
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((ok) => server.close(ok)) };
+  return { url: `http://127.0.0.1:${server.address().port}${prefix}`, close: () => new Promise((ok) => server.close(ok)) };
 }
 
 export async function launch() {

@@ -113,3 +113,15 @@ test("a corrupt or missing data file gives a clear message, never a blank page o
     }
   }
 });
+
+test("the page works from a sub-path of a static host (a paper's project page)", async () => {
+  const srv = await serve({}, "/lab/projects/nla/");
+  try {
+    const { page, problems } = await openPage(browser, srv.url);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+    await page.waitForFunction(() => window.nla.stats().samples_seen > 100, null, { timeout: 60_000 });
+    assert.deepEqual(problems, [], "no console errors");
+  } finally {
+    await srv.close();
+  }
+});
