@@ -109,7 +109,7 @@ fn after_an_input_switch_the_output_follows_the_instantaneous_map_only_with_pros
             })
             .unwrap();
         }
-        let jump = max_diff(n.output(), &n.infer(&x2, &mut buf).to_vec());
+        let jump = max_diff(n.output(), n.infer(&x2, &mut buf));
         let mut total = 0.0;
         for _ in 0..100 {
             n.step(StepInput {
@@ -120,7 +120,7 @@ fn after_an_input_switch_the_output_follows_the_instantaneous_map_only_with_pros
             })
             .unwrap();
             let rbar0 = n.rbar_in.clone();
-            total += max_diff(n.output(), &n.infer(&rbar0, &mut buf).to_vec()) / jump;
+            total += max_diff(n.output(), n.infer(&rbar0, &mut buf)) / jump;
         }
         deviation.push(total);
     }
