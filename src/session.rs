@@ -106,6 +106,19 @@ impl Probes {
     }
 }
 
+/// A digit the user drew and labelled.
+#[derive(Clone, Debug)]
+struct Taught {
+    x: Vec<f32>,
+    label: u8,
+}
+
+/// Output-voltage margin over the runner-up at which a taught digit counts as learned.
+pub const TEACH_MARGIN: f32 = 0.3;
+
+/// How many taught digits the gallery keeps.
+pub const MAX_TAUGHT: usize = 12;
+
 /// One finished test sweep.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AccuracyPoint {
@@ -155,6 +168,13 @@ pub struct Session {
     pub probes: Probes,
     /// Steps left in which only the interneurons learn (after switching the microcircuit on).
     pub lateral_warmup: usize,
+    /// The user's taught digits, the queue of their pending presentations, and which (if any)
+    /// is on screen.
+    taught: Vec<Taught>,
+    teach_queue: std::collections::VecDeque<usize>,
+    taught_presented: Vec<usize>,
+    current_taught: Option<usize>,
+    last_was_taught: bool,
     eta_before_microcircuit: Option<f32>,
 }
 
@@ -192,6 +212,11 @@ impl Session {
             buf: InferBuffers::default(),
             probes: Probes::new(net_config_hidden),
             lateral_warmup: 0,
+            taught: vec![],
+            teach_queue: Default::default(),
+            taught_presented: vec![],
+            current_taught: None,
+            last_was_taught: false,
             eta_before_microcircuit: None,
         })
     }
@@ -202,7 +227,67 @@ impl Session {
     }
 
     pub fn current_label(&self) -> Option<u8> {
-        self.current.map(|i| self.train.labels[i])
+        match (self.current, self.current_taught) {
+            (Some(i), _) => Some(self.train.labels[i]),
+            (None, Some(k)) => Some(self.taught[k].label),
+            _ => None,
+        }
+    }
+
+    /// Teach the network a digit of the user's: it is shown `presentations` times with its label,
+    /// interleaved with the MNIST stream (so what was learned stays). Returns its gallery index;
+    /// the gallery keeps the last `MAX_TAUGHT` digits.
+    pub fn teach(&mut self, x: &[f32], label: u8, presentations: usize) -> Result<usize, String> {
+        if x.len() != PIXELS || !x.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)) {
+            return Err(format!(
+                "a taught digit needs {PIXELS} finite pixels in [0, 1]"
+            ));
+        }
+        if label > 9 {
+            return Err(format!("label {label} is not a digit"));
+        }
+        if self.taught.len() == MAX_TAUGHT {
+            // Forget the oldest; queued presentations of it go too, the rest shift down.
+            self.taught.remove(0);
+            self.taught_presented.remove(0);
+            self.teach_queue = self
+                .teach_queue
+                .iter()
+                .filter(|&&k| k > 0)
+                .map(|k| k - 1)
+                .collect();
+            self.current_taught = self.current_taught.and_then(|k| k.checked_sub(1));
+        }
+        self.taught.push(Taught {
+            x: x.to_vec(),
+            label,
+        });
+        self.taught_presented.push(0);
+        let k = self.taught.len() - 1;
+        self.teach_queue
+            .extend(std::iter::repeat_n(k, presentations.clamp(1, 100)));
+        Ok(k)
+    }
+
+    /// The network's current settled answer for each taught digit, with its label.
+    pub fn taught_answers(&mut self) -> Vec<(u8, usize)> {
+        let mut out = Vec::with_capacity(self.taught.len());
+        for t in &self.taught {
+            out.push((
+                t.label,
+                Network::argmax(self.net.infer(&t.x, &mut self.buf)),
+            ));
+        }
+        out
+    }
+
+    pub fn taught_digit(&self, k: usize) -> Option<&[f32]> {
+        self.taught.get(k).map(|t| t.x.as_slice())
+    }
+
+    /// Presentations of taught digits still queued.
+    pub fn teach_pending(&self) -> usize {
+        self.teach_queue.len()
     }
 
     /// (fraction right, digits counted) of the last ≤ 100 training digits, answered before learning.
@@ -253,17 +338,52 @@ impl Session {
                 self.lateral_warmup -= 1;
             }
             if self.step_in_sample == 0 {
-                let i = self.next_sample();
-                self.current = Some(i);
-                to_rates(self.train.image(i), &mut self.x);
-                self.y.fill(0.0);
-                let label = self.train.labels[i] as usize;
-                self.y[label] = 1.0;
-                // Its settled free answer before learning from this digit.
-                let right = Network::argmax(self.net.infer(&self.x, &mut self.buf)) == label;
-                self.recent.push_back(right);
-                if self.recent.len() > 100 {
-                    self.recent.pop_front();
+                // A user's taught digit every other presentation while any are queued, so the
+                // stream keeps the rest of what was learned in place.
+                // Presentations of a digit the network already answers right by a clear margin
+                // (after at least one) are dropped: enough teaching, no over-fitting of one drawing.
+                while let Some(&k) = self.teach_queue.front() {
+                    let t = &self.taught[k];
+                    let out = self.net.infer(&t.x, &mut self.buf);
+                    let label = t.label as usize;
+                    // Learned = right, with a margin, so the next few stream digits do not undo it.
+                    let rival = out
+                        .iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != label)
+                        .map(|(_, &v)| v)
+                        .fold(f32::MIN, f32::max);
+                    let learned =
+                        self.taught_presented[k] > 0 && out[label] - rival >= TEACH_MARGIN;
+                    if !learned {
+                        break;
+                    }
+                    self.teach_queue.retain(|&q| q != k);
+                }
+                let teach_now = !self.teach_queue.is_empty() && !self.last_was_taught;
+                self.last_was_taught = teach_now;
+                if teach_now {
+                    let k = self.teach_queue.pop_front().unwrap();
+                    self.taught_presented[k] += 1;
+                    self.current = None;
+                    self.current_taught = Some(k);
+                    self.x.copy_from_slice(&self.taught[k].x);
+                    self.y.fill(0.0);
+                    self.y[self.taught[k].label as usize] = 1.0;
+                } else {
+                    let i = self.next_sample();
+                    self.current = Some(i);
+                    self.current_taught = None;
+                    to_rates(self.train.image(i), &mut self.x);
+                    self.y.fill(0.0);
+                    let label = self.train.labels[i] as usize;
+                    self.y[label] = 1.0;
+                    // Its settled free answer before learning from this digit.
+                    let right = Network::argmax(self.net.infer(&self.x, &mut self.buf)) == label;
+                    self.recent.push_back(right);
+                    if self.recent.len() > 100 {
+                        self.recent.pop_front();
+                    }
                 }
             }
             let r = self.net.step(StepInput {

@@ -144,7 +144,7 @@ impl Playground {
             recent_train_count: s.recent_train_accuracy().map_or(0, |r| r.1),
             eval_progress: s.sweep_progress(),
             current_label: s.current_label(),
-            prediction: s.current.map(|_| Network::argmax(s.net.output())),
+            prediction: s.current_label().map(|_| Network::argmax(s.net.output())),
             train_loaded: s.train.len(),
             test_loaded: s.test.len(),
             history_len: s.history.len(),
@@ -364,6 +364,53 @@ impl Playground {
         }
         root.present().map_err(js_err)?;
         Ok(())
+    }
+
+    /// Teach the network a 784-pixel digit with its label (`presentations` times, interleaved
+    /// with the stream). Returns its gallery index.
+    pub fn teach(&mut self, x: &[f32], label: u8, presentations: u32) -> Result<u32, JsValue> {
+        self.session
+            .teach(x, label, presentations as usize)
+            .map(|k| k as u32)
+            .map_err(js_err)
+    }
+
+    /// Per taught digit: [label, current answer, label, current answer, …].
+    pub fn taught_answers(&mut self) -> Vec<u8> {
+        self.session
+            .taught_answers()
+            .into_iter()
+            .flat_map(|(l, a)| [l, a as u8])
+            .collect()
+    }
+
+    /// The pixels of taught digit `k` (empty if none).
+    pub fn taught_digit(&self, k: u32) -> Vec<f32> {
+        self.session
+            .taught_digit(k as usize)
+            .map_or(vec![], |x| x.to_vec())
+    }
+
+    pub fn teach_pending(&self) -> u32 {
+        self.session.teach_pending() as u32
+    }
+
+    /// Official test digit `k` as rates in [0, 1] followed by its label (empty if out of range).
+    pub fn test_digit(&self, k: u32) -> Vec<f32> {
+        let t = &self.session.test;
+        if (k as usize) >= t.len() {
+            return vec![];
+        }
+        let mut x = vec![0.0f32; crate::mnist::PIXELS + 1];
+        crate::mnist::to_rates(t.image(k as usize), &mut x[..crate::mnist::PIXELS]);
+        x[crate::mnist::PIXELS] = t.labels[k as usize] as f32;
+        x
+    }
+
+    /// Official-test accuracy of the current weights on the first `n` test digits, now
+    /// (blocking; for tests and research).
+    pub fn test_accuracy_now(&mut self, n: u32) -> f64 {
+        self.session.test_accuracy(n as usize)
     }
 
     /// Start again with fresh weights from the same seed; the loaded data stays.

@@ -65,3 +65,35 @@ fn switching_to_the_microcircuit_while_learning_keeps_what_was_learned() {
         .unwrap();
     assert_eq!(s.net.config.eta, 0.05, "switching back restores the rate");
 }
+
+#[test]
+fn a_taught_digit_is_learned_in_a_few_presentations_without_forgetting_mnist() {
+    let mut s = Session::new(NetConfig::default(), TaskConfig::default(), 4).unwrap();
+    s.train = load_train(10_000).unwrap();
+    s.test = load_test().unwrap();
+    s.train_steps(5_000 * 10).unwrap();
+    // A test digit the network gets wrong now, as a user's misread drawing would be.
+    let mut x = vec![0.0f32; 784];
+    let (k, label) = (0..s.test.len())
+        .find_map(|k| {
+            nla_playground::mnist::to_rates(s.test.image(k), &mut x);
+            let answer = nla_playground::network::Network::argmax(&s.answer(&x));
+            (answer != s.test.labels[k] as usize).then_some((k, s.test.labels[k]))
+        })
+        .unwrap();
+    nla_playground::mnist::to_rates(s.test.image(k), &mut x);
+    let before = s.test_accuracy(10_000);
+    s.teach(&x, label, 5).unwrap();
+    // At most 5 taught presentations interleaved with as many stream digits.
+    s.train_steps(10 * 10).unwrap();
+    assert_eq!(s.teach_pending(), 0);
+    let answer = nla_playground::network::Network::argmax(&s.answer(&x));
+    let after = s.test_accuracy(10_000);
+    eprintln!("taught test digit {k} (label {label}): answer now {answer}; official-test accuracy {:.2} % → {:.2} %", 100.0 * before, 100.0 * after);
+    assert_eq!(
+        answer, label as usize,
+        "the taught label is learned within 5 presentations"
+    );
+    assert!(after >= before - 0.01, "{before} → {after}");
+    assert_eq!(s.taught_answers(), vec![(label, label as usize)]);
+}

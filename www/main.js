@@ -323,6 +323,71 @@ function refreshDrawnAnswer() {
 // The network keeps learning, so its answer to a fixed drawing is refreshed twice a second.
 setInterval(() => { if (pg && drawnDigit) refreshDrawnAnswer(); }, 500);
 
+// ---------- teaching your own digits ----------
+const TEACH_PRESENTATIONS = 5;
+const teachStatus = $("teach-status");
+let teaching = null; // {label, before}
+function teach(label) {
+  if (!pg || !drawnDigit) {
+    teachStatus.textContent = "Draw a digit first, then press its label.";
+    return;
+  }
+  const before = paintBars(drawBars, pg.answer(drawnDigit), -1);
+  try {
+    pg.teach(drawnDigit, label, TEACH_PRESENTATIONS);
+  } catch (e) {
+    teachStatus.textContent = `Could not teach: ${e}`;
+    return;
+  }
+  teaching = { label, before, digit: drawnDigit };
+  teachStatus.textContent = `Teaching: this is a ${label} (the network said ${before})…`;
+  refreshGallery();
+}
+const teachButtons = $("teach-buttons");
+for (let d = 0; d <= 9; d++) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = d;
+  b.setAttribute("aria-label", `teach: this is a ${d}`);
+  b.addEventListener("click", () => teach(d));
+  teachButtons.appendChild(b);
+}
+addEventListener("keydown", (ev) => {
+  // Digit keys teach, but never while typing in a field or with a modifier.
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(ev.target.tagName)) return;
+  if (/^[0-9]$/.test(ev.key)) teach(Number(ev.key));
+});
+
+function refreshGallery() {
+  const answers = pg.taught_answers();
+  const gallery = $("gallery");
+  const n = answers.length / 2;
+  while (gallery.children.length > n) gallery.firstChild.remove();
+  while (gallery.children.length < n) {
+    const fig = document.createElement("figure");
+    fig.innerHTML = `<canvas width="28" height="28"></canvas><figcaption></figcaption>`;
+    gallery.appendChild(fig);
+  }
+  for (let k = 0; k < n; k++) {
+    const fig = gallery.children[k];
+    const [label, answer] = [answers[2 * k], answers[2 * k + 1]];
+    if (fig.dataset.painted !== String(pg.taught_digit(k).length && k + ":" + label)) {
+      paintDigit(fig.firstChild, pg.taught_digit(k));
+      fig.dataset.painted = k + ":" + label;
+    }
+    const cap = fig.lastChild;
+    cap.textContent = `${label} → ${answer}`;
+    cap.className = answer === label ? "" : "wrong";
+    fig.title = `taught as ${label}; the network now answers ${answer}`;
+  }
+  if (teaching && pg.teach_pending() === 0) {
+    const now = paintBars(drawBars, pg.answer(teaching.digit), -1);
+    teachStatus.textContent = `Taught as ${teaching.label}: the network said ${teaching.before}, now answers ${now}.`;
+    teaching = null;
+  }
+}
+setInterval(() => { if (pg && pg.taught_answers().length) refreshGallery(); }, 500);
+
 // ---------- controls ----------
 ui.play.addEventListener("click", () => {
   running = !running;
@@ -387,6 +452,39 @@ async function main() {
     pause: () => { if (running) ui.play.click(); },
     play: () => { if (!running) ui.play.click(); },
     reset: () => ui.reset.click(),
+    /** Advance the learning network by `n` steps of dt (meant for a paused page). */
+    step: (n = 1) => { pg.train_steps(Math.max(0, Math.min(1e6, n | 0))); },
+    /** Teach the current drawing as `label` (as the digit buttons do). */
+    teach: (label) => teach(label),
+    taughtAnswers: () => Array.from(pg.taught_answers()),
+    teachPending: () => pg.teach_pending(),
+    drawnAnswer: () => (drawnDigit ? paintBars(drawBars, pg.answer(drawnDigit), -1) : null),
+    testAccuracyNow: (n = 10000) => pg.test_accuracy_now(n),
+    /** Put on the pad the first official test digit that the network misreads *as drawn* (after
+     * the pad's own digitising); returns {k, label, answer} or null. */
+    padMisreadTestDigit: () => {
+      for (let k = 0; ; k++) {
+        const d = pg.test_digit(k);
+        if (!d.length) return null;
+        const label = d[784];
+        const answer = window.nla.putOnPad(d.subarray(0, 784));
+        if (answer !== null && answer !== label) return { k, label, answer };
+      }
+    },
+    /** Put a 28×28 image (rates in [0, 1]) on the drawing pad, as if drawn. */
+    putOnPad: (pixels) => {
+      const small = document.createElement("canvas");
+      small.width = small.height = 28;
+      const img = small.getContext("2d").createImageData(28, 28);
+      for (let i = 0; i < 784; i++) img.data[4 * i + 3] = Math.round(255 * Math.max(0, Math.min(1, pixels[i])));
+      small.getContext("2d").putImageData(img, 0, 0);
+      padCtx.clearRect(0, 0, pad.el.width, pad.el.height);
+      padCtx.imageSmoothingEnabled = true;
+      padCtx.drawImage(small, 0, 0, pad.el.width, pad.el.height);
+      pad.dirty = true;
+      updateDrawing();
+      return drawnDigit ? paintBars(drawBars, pg.answer(drawnDigit), -1) : null;
+    },
     setFeedback: (mode) => { feedbackSelect.value = mode; feedbackSelect.dispatchEvent(new Event("change")); return pg.feedback(); },
     /** Finished test sweeps, each with the wall time (ms since navigation) it was shown. */
     timeline: () => timeline.slice(),

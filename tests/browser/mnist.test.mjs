@@ -54,6 +54,31 @@ test("the page learns official MNIST: ≥ 85 % displayed test accuracy within 10
     console.log(`# drawn stroke answered as ${answer}`);
     assert.equal(answer, "1", "a vertical stroke should read as a 1 once the network is at 85 %");
 
+    // Teaching: put on the pad an official test digit that the network misreads now (a user's
+    // unusual handwriting), and press its true label's key. Within the 5 presentations
+    // (interleaved with 5 stream digits = 100 steps) the network answers the label for that
+    // drawing, and the official-test accuracy does not drop by more than a point.
+    await page.evaluate(() => window.nla.pause());
+    const misread = await page.evaluate(() => window.nla.padMisreadTestDigit());
+    assert.ok(misread, "some test digit is misread at this stage");
+    const padAnswer = await page.evaluate(() => window.nla.drawnAnswer());
+    assert.notEqual(padAnswer, misread.label, "the drawing is misread before teaching");
+    const accBefore = await page.evaluate(() => window.nla.testAccuracyNow(10000));
+    await page.locator("#pad").focus();
+    await page.keyboard.press(String(misread.label));
+    assert.equal(await page.evaluate(() => window.nla.teachPending()), 5);
+    await page.evaluate(() => window.nla.step(100));
+    const taught = await page.evaluate(() => ({ pending: window.nla.teachPending(), answer: window.nla.drawnAnswer(), gallery: window.nla.taughtAnswers() }));
+    const accAfter = await page.evaluate(() => window.nla.testAccuracyNow(10000));
+    console.log(`# taught test digit ${misread.k} (read as ${padAnswer}) as ${misread.label}: answer now ${taught.answer}; test accuracy ${(100 * accBefore).toFixed(2)} % → ${(100 * accAfter).toFixed(2)} %`);
+    assert.equal(taught.pending, 0);
+    assert.equal(taught.answer, misread.label);
+    assert.deepEqual(taught.gallery, [misread.label, misread.label]);
+    assert.ok(accAfter >= accBefore - 0.01, `accuracy dropped ${accBefore} → ${accAfter}`);
+    await page.waitForFunction((l) => new RegExp(`now answers ${l}`).test(document.getElementById("teach-status").textContent), misread.label, { timeout: 5000 });
+    await page.screenshot({ path: `${OUT}/taught.png`, fullPage: true });
+    await page.evaluate(() => window.nla.play());
+
     // The probes are readable from the page, finite and non-empty.
     for (const name of ["energy_mismatch", "energy_cost", "output_error", "backprop_angle", "apical", "feedback_angle"]) {
       const t = await page.evaluate((n) => window.nla.trace(n), name);
