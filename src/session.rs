@@ -106,6 +106,30 @@ impl Probes {
     }
 }
 
+/// Everything that determines how learning continues — the network, the stream's position and
+/// random state, the taught digits — but not the data, the plots or the accuracy history.
+/// Restoring it and repeating the same actions repeats the same run exactly.
+#[derive(Clone)]
+pub struct Checkpoint {
+    net: Network,
+    rng: Rng,
+    order: Vec<u32>,
+    order_pos: usize,
+    current: Option<usize>,
+    step_in_sample: usize,
+    x: Vec<f32>,
+    y: Vec<f32>,
+    samples_seen: u64,
+    steps: u64,
+    lateral_warmup: usize,
+    taught: Vec<Taught>,
+    teach_queue: std::collections::VecDeque<usize>,
+    taught_presented: Vec<usize>,
+    current_taught: Option<usize>,
+    last_was_taught: bool,
+    eta_before_microcircuit: Option<f32>,
+}
+
 /// A digit the user drew and labelled.
 #[derive(Clone, Debug)]
 struct Taught {
@@ -267,6 +291,50 @@ impl Session {
         self.teach_queue
             .extend(std::iter::repeat_n(k, presentations.clamp(1, 100)));
         Ok(k)
+    }
+
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            net: self.net.clone(),
+            rng: self.rng.clone(),
+            order: self.order.clone(),
+            order_pos: self.order_pos,
+            current: self.current,
+            step_in_sample: self.step_in_sample,
+            x: self.x.clone(),
+            y: self.y.clone(),
+            samples_seen: self.samples_seen,
+            steps: self.steps,
+            lateral_warmup: self.lateral_warmup,
+            taught: self.taught.clone(),
+            teach_queue: self.teach_queue.clone(),
+            taught_presented: self.taught_presented.clone(),
+            current_taught: self.current_taught,
+            last_was_taught: self.last_was_taught,
+            eta_before_microcircuit: self.eta_before_microcircuit,
+        }
+    }
+
+    pub fn restore(&mut self, c: &Checkpoint) {
+        let c = c.clone();
+        self.net = c.net;
+        self.rng = c.rng;
+        self.order = c.order;
+        self.order_pos = c.order_pos;
+        self.current = c.current;
+        self.step_in_sample = c.step_in_sample;
+        self.x = c.x;
+        self.y = c.y;
+        self.samples_seen = c.samples_seen;
+        self.steps = c.steps;
+        self.lateral_warmup = c.lateral_warmup;
+        self.taught = c.taught;
+        self.teach_queue = c.teach_queue;
+        self.taught_presented = c.taught_presented;
+        self.current_taught = c.current_taught;
+        self.last_was_taught = c.last_was_taught;
+        self.eta_before_microcircuit = c.eta_before_microcircuit;
+        self.sweep = None; // a sweep of weights from another timeline would mislead
     }
 
     /// The network's current settled answer for each taught digit, with its label.

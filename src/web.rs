@@ -52,6 +52,8 @@ struct Stats {
 #[wasm_bindgen]
 pub struct Playground {
     session: Session,
+    /// A checkpoint the page can return to (`checkpoint()` / `restore()`).
+    saved: Option<crate::session::Checkpoint>,
     seed: u64,
     /// The configuration the page started with: Reset returns to it.
     net_config: NetConfig,
@@ -87,6 +89,7 @@ impl Playground {
         let session = Session::new(c.net.clone(), c.task, c.seed).map_err(js_err)?;
         Ok(Playground {
             session,
+            saved: None,
             seed: c.seed,
             net_config: c.net,
         })
@@ -393,6 +396,22 @@ impl Playground {
 
     pub fn teach_pending(&self) -> u32 {
         self.session.teach_pending() as u32
+    }
+
+    /// Remember the whole learning state (network, stream position, taught digits).
+    pub fn checkpoint(&mut self) {
+        self.saved = Some(self.session.checkpoint());
+    }
+
+    /// Return to the remembered learning state; false if there is none.
+    pub fn restore(&mut self) -> bool {
+        match &self.saved {
+            Some(c) => {
+                self.session.restore(c);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Official test digit `k` as rates in [0, 1] followed by its label (empty if out of range).

@@ -353,9 +353,13 @@ for (let d = 0; d <= 9; d++) {
   teachButtons.appendChild(b);
 }
 addEventListener("keydown", (ev) => {
-  // Digit keys teach, but never while typing in a field or with a modifier.
+  // Shortcuts never fire while typing in a field, with a modifier, or (Space) on a control that
+  // Space already activates.
   if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(ev.target.tagName)) return;
+  if (!pg || ui.play.disabled) return;
   if (/^[0-9]$/.test(ev.key)) teach(Number(ev.key));
+  else if (ev.key === " " && ev.target.tagName !== "BUTTON") { ev.preventDefault(); ui.play.click(); }
+  else if (ev.key === "." && !running) { pg.train_steps(1); } // one step of dt
 });
 
 function refreshGallery() {
@@ -460,6 +464,9 @@ async function main() {
     teachPending: () => pg.teach_pending(),
     drawnAnswer: () => (drawnDigit ? paintBars(drawBars, pg.answer(drawnDigit), -1) : null),
     testAccuracyNow: (n = 10000) => pg.test_accuracy_now(n),
+    /** Remember / return to the whole learning state (network, stream position, taught digits). */
+    checkpoint: () => pg.checkpoint(),
+    restore: () => pg.restore(),
     /** Put on the pad the first official test digit that the network misreads *as drawn* (after
      * the pad's own digitising); returns {k, label, answer} or null. */
     padMisreadTestDigit: () => {
