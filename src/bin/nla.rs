@@ -10,6 +10,7 @@
 //!          --feedback weight-transport|random|microcircuit  --interneurons M  --nudging mixed|one-to-one
 //!          --beta-i B  --eta-ip E  --eta-pi E  --test-size N  --seconds S (bench)  --json
 //!          --init-scales 1,0.1 (per weight layer, on N(0, 1/n_in))
+//!          --eta-halving N (schedule: all rates × max(0.1, 1/(1 + digits/N)); 0 = constant)
 //!          --decay-after N (digits; then η, η_ip, η_pi drop to --eta-final, default η/10)
 //!          --report-every N (digits; prints accuracy on 1000 test digits, alignment angles)
 
@@ -86,7 +87,7 @@ const KNOWN_OPTIONS: &[&str] = &[
     "beta-i",
     "eta-ip",
     "eta-pi",
-    "init-scales",
+    "init-scales", "eta-halving",
     "decay-after",
     "eta-final",
     "report-every",
@@ -185,6 +186,7 @@ impl Args {
         let d = TaskConfig::default();
         TaskConfig {
             steps_per_sample: self.get("steps-per-sample", d.steps_per_sample),
+            eta_halving_digits: self.get("eta-halving", d.eta_halving_digits),
             ..d
         }
     }
