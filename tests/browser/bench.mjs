@@ -9,13 +9,14 @@ try {
   await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
   const ready = await page.evaluate(() => performance.now());
   // Wall time from navigation to the first displayed sweep ≥ 85 % and ≥ 90 %.
-  let t85 = null, t90 = null;
-  const deadline = Date.now() + 10 * 60_000;
-  while ((t85 === null || t90 === null) && Date.now() < deadline) {
+  let t85 = null, t90 = null, t95 = null;
+  const deadline = Date.now() + 4 * 60_000; // 95 % is expected within 2 minutes
+  while ((t85 === null || t90 === null || t95 === null) && Date.now() < deadline) {
     const tl = await page.evaluate(() => window.nla.timeline());
     t85 ??= tl.find((p) => p.accuracy >= 0.85) ?? null;
     t90 ??= tl.find((p) => p.accuracy >= 0.90) ?? null;
-    await page.waitForTimeout(200);
+    t95 ??= tl.find((p) => p.accuracy >= 0.95) ?? null;
+    await page.waitForTimeout(500);
   }
   // Steady state while learning, evaluating and painting: mean of 10 one-second readings.
   const readings = [];
@@ -33,6 +34,7 @@ try {
   console.log(`page ready (data loaded, learning starts): ${(ready / 1000).toFixed(2)} s after navigation`);
   console.log(`page: load → displayed test accuracy ≥ 85 %: ${fmt(t85)}`);
   console.log(`page: load → displayed test accuracy ≥ 90 %: ${fmt(t90)}`);
+  console.log(`page: load → displayed test accuracy ≥ 95 %: ${fmt(t95)}`);
   console.log(`page while learning + evaluating + painting: ${mean(0).toFixed(0)} steps/s at ${mean(1).toFixed(1)} fps`);
   console.log(`page wasm flat out (learning steps only): ${flat.toFixed(0)} steps/s`);
   console.log(`wasm+simd128 784-500-10 weight transport (Fig. 4 network): ${fig4.toFixed(0)} steps/s`);
