@@ -148,21 +148,16 @@ pub fn feedback_alignment_deg(net: &Network, l: usize) -> f64 {
 /// (β/2)‖u* − u_N‖². It vanishes only when every layer has settled onto the prediction from
 /// below and the output sits on its target — independent of how the step is integrated.
 pub fn energy(net: &Network, target: Option<&[f32]>, beta: f32) -> (f64, f64) {
-    let mut mismatch = 0.0f64;
-    let mut rate_below: Vec<f32> = net.rbar_in.clone();
-    let mut basal = Vec::new();
-    for layer in &net.layers {
-        basal.resize(layer.n, 0.0);
-        crate::kernels::forward(&layer.w, &rate_below, &layer.b, &mut basal);
-        mismatch += layer
-            .u
-            .iter()
-            .zip(&basal)
-            .map(|(&u, &p)| 0.5 * ((u - p) as f64).powi(2))
-            .sum::<f64>();
-        rate_below = layer.u.iter().map(|&u| crate::network::rho(u)).collect();
-    }
-    let cost = match target {
+    let mismatch = basal_mismatch_per_layer(net)
+        .iter()
+        .map(|&(half_sq, _)| half_sq)
+        .sum();
+    (mismatch, output_cost(net, target, beta))
+}
+
+/// The output cost (β/2)‖u* − u_N‖² (0 without a target or nudging).
+pub fn output_cost(net: &Network, target: Option<&[f32]>, beta: f32) -> f64 {
+    match target {
         Some(y) if beta > 0.0 => {
             let out = net.layers.last().unwrap();
             0.5 * beta as f64
@@ -172,8 +167,28 @@ pub fn energy(net: &Network, target: Option<&[f32]>, beta: f32) -> (f64, f64) {
                     .sum::<f64>()
         }
         _ => 0.0,
-    };
-    (mismatch, cost)
+    }
+}
+
+/// Per layer: (½‖u_l − W_l ρ(u_{l−1}) − b_l‖², rms of that somato-basal mismatch), with
+/// ρ(u_0) := r̄_0.
+pub fn basal_mismatch_per_layer(net: &Network) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(net.layers.len());
+    let mut rate_below: Vec<f32> = net.rbar_in.clone();
+    let mut basal = Vec::new();
+    for layer in &net.layers {
+        basal.resize(layer.n, 0.0);
+        crate::kernels::forward(&layer.w, &rate_below, &layer.b, &mut basal);
+        let sq: f64 = layer
+            .u
+            .iter()
+            .zip(&basal)
+            .map(|(&u, &p)| ((u - p) as f64).powi(2))
+            .sum();
+        out.push((0.5 * sq, (sq / layer.n as f64).sqrt()));
+        rate_below = layer.u.iter().map(|&u| crate::network::rho(u)).collect();
+    }
+    out
 }
 
 /// Root-mean-square of a vector.

@@ -81,6 +81,8 @@ pub struct Probes {
     /// Energy parts (Eq. 3): ½Σ‖mismatch‖² and (β/2)‖u* − u_N‖².
     pub energy_mismatch: Trace,
     pub energy_cost: Trace,
+    /// rms somato-basal mismatch u_l − W_l ρ(u_{l−1}) − b_l of every layer.
+    pub basal_mismatch: Vec<Trace>,
     /// rms apical potential of each hidden layer, rms output error.
     pub apical: Vec<Trace>,
     pub output_error: Trace,
@@ -110,6 +112,7 @@ impl Probes {
             stride: 10,
             energy_mismatch: t(),
             energy_cost: t(),
+            basal_mismatch: (0..=hidden).map(|_| t()).collect(),
             apical: (0..hidden).map(|_| t()).collect(),
             output_error: t(),
             lateral_angle: (0..hidden).map(|_| t()).collect(),
@@ -414,7 +417,11 @@ impl Session {
             // Discussion): an unaligned circuit would send its whole top-down input down as error.
             let warming = self.lateral_warmup > 0;
             let beta = if warming { 0.0 } else { self.net.config.beta };
-            let (eta, eta_ip, eta_pi) = (self.net.config.eta, self.net.config.eta_ip, self.net.config.eta_pi);
+            let (eta, eta_ip, eta_pi) = (
+                self.net.config.eta,
+                self.net.config.eta_ip,
+                self.net.config.eta_pi,
+            );
             // The learning-rate schedule scales every pathway alike (the paper lowers all rates
             // tenfold late in training); the configured rates stay as they are.
             let decay = self.task.eta_decay(self.samples_seen);
@@ -503,9 +510,14 @@ impl Session {
     fn record_probes(&mut self, beta: f32) {
         let net = &self.net;
         let p = &mut self.probes;
-        let (m, c) = observe::energy(net, Some(&self.y), beta);
+        let per_layer = observe::basal_mismatch_per_layer(net);
+        for (trace, &(_, rms)) in p.basal_mismatch.iter_mut().zip(&per_layer) {
+            trace.push(rms as f32);
+        }
+        let m: f64 = per_layer.iter().map(|&(half_sq, _)| half_sq).sum();
         p.energy_mismatch.push(m as f32);
-        p.energy_cost.push(c as f32);
+        p.energy_cost
+            .push(observe::output_cost(net, Some(&self.y), beta) as f32);
         p.time_s.push((net.time / 1000.0) as f32);
         let n_hidden = net.layers.len() - 1;
         for l in 0..n_hidden {

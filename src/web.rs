@@ -169,7 +169,7 @@ impl Playground {
     /// over wasm memory: returns `[pointer, capacity, head, len]`, or an empty array for an
     /// unknown name. `layer` selects the hidden layer for per-layer traces.
     /// Names: energy_mismatch, energy_cost, output_error, backprop_angle, time_s, apical,
-    /// lateral_angle, feedback_angle.
+    /// basal_mismatch (every layer, output included), lateral_angle, feedback_angle.
     pub fn trace(&self, name: &str, layer: u32) -> Vec<u32> {
         let p = &self.session.probes;
         let l = layer as usize;
@@ -180,6 +180,7 @@ impl Playground {
             "backprop_angle" => Some(&p.backprop_angle),
             "time_s" => Some(&p.time_s),
             "apical" => p.apical.get(l),
+            "basal_mismatch" => p.basal_mismatch.get(l),
             "lateral_angle" => p.lateral_angle.get(l),
             "feedback_angle" => p.feedback_angle.get(l),
             _ => None,

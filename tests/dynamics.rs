@@ -392,6 +392,8 @@ fn probes_record_finite_traces_and_the_feedback_mode_switches_without_losing_wei
         &p.output_error,
         &p.backprop_angle,
         &p.apical[0],
+        &p.basal_mismatch[0],
+        &p.basal_mismatch[1],
         &p.feedback_angle[0],
     ] {
         assert!(t.to_vec().iter().all(|v| v.is_finite()));

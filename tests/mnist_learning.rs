@@ -125,7 +125,11 @@ fn with_all_plasticity_on_the_interneurons_align_during_mnist_learning_and_stay_
     use nla_playground::network::Feedback;
     use nla_playground::observe::lateral_alignment_deg;
     // Tabula rasa, all pathways learning at once (paper Fig. 5), at the microcircuit's rate.
-    let net = NetConfig { feedback: Feedback::Microcircuit, eta: 0.01, ..NetConfig::default() };
+    let net = NetConfig {
+        feedback: Feedback::Microcircuit,
+        eta: 0.01,
+        ..NetConfig::default()
+    };
     let mut s = Session::new(net, TaskConfig::default(), 5).unwrap();
     s.train = load_train(20_000).unwrap();
     s.test = load_test().unwrap();
@@ -135,9 +139,22 @@ fn with_all_plasticity_on_the_interneurons_align_during_mnist_learning_and_stay_
         theta.push(lateral_alignment_deg(&s.net, 0));
     }
     let acc = s.test_accuracy(10_000);
-    eprintln!("θ every 2,000 digits: {:?}; official-test accuracy after 20,000 digits {:.2} %", theta.iter().map(|t| (t * 10.0).round() / 10.0).collect::<Vec<_>>(), 100.0 * acc);
+    eprintln!(
+        "θ every 2,000 digits: {:?}; official-test accuracy after 20,000 digits {:.2} %",
+        theta
+            .iter()
+            .map(|t| (t * 10.0).round() / 10.0)
+            .collect::<Vec<_>>(),
+        100.0 * acc
+    );
     assert!(theta[0] > 80.0, "random start: {}", theta[0]);
-    assert!(theta[10] < 30.0, "θ falls below 30° within 20,000 digits: {theta:?}");
-    assert!(theta[1..].windows(2).all(|w| w[1] <= w[0] + 1.0), "θ never drifts back up: {theta:?}");
+    assert!(
+        theta[10] < 30.0,
+        "θ falls below 30° within 20,000 digits: {theta:?}"
+    );
+    assert!(
+        theta[1..].windows(2).all(|w| w[1] <= w[0] + 1.0),
+        "θ never drifts back up: {theta:?}"
+    );
     assert!(acc > 0.9, "the microcircuit learns: {acc}");
 }

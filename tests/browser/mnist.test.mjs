@@ -84,7 +84,7 @@ test("the page learns official MNIST: ≥ 85 % displayed test accuracy within 10
     await page.evaluate(() => window.nla.play());
 
     // The probes are readable from the page, finite and non-empty.
-    for (const name of ["energy_mismatch", "energy_cost", "output_error", "backprop_angle", "apical", "feedback_angle"]) {
+    for (const name of ["energy_mismatch", "energy_cost", "output_error", "backprop_angle", "apical", "basal_mismatch", "feedback_angle"]) {
       const t = await page.evaluate((n) => window.nla.trace(n), name);
       assert.ok(Array.isArray(t) && t.length > 100, `${name}: ${t?.length}`);
       assert.ok(t.every(Number.isFinite), `${name} finite`);
