@@ -314,11 +314,27 @@ function updateDrawing() {
   paintDigit($("seen"), digit);
   refreshDrawnAnswer();
 }
+// Screen readers hear the answer for the drawing at most once a second, and only when it changes.
+const announcer = { el: $("announce"), last: "", at: 0, pending: null };
+function announce(text) {
+  announcer.pending = text;
+  const now = performance.now();
+  if (now - announcer.at < 1000) return;
+  if (announcer.pending !== announcer.last) {
+    announcer.el.textContent = announcer.pending;
+    announcer.last = announcer.pending;
+    announcer.at = now;
+  }
+}
+setInterval(() => { if (announcer.pending !== null) announce(announcer.pending); }, 1000);
+
 function refreshDrawnAnswer() {
   if (!drawnDigit) return;
   const volts = pg.answer(drawnDigit);
   if (volts.length !== 10) return;
-  $("draw-pred").textContent = paintBars(drawBars, volts, -1);
+  const answer = paintBars(drawBars, volts, -1);
+  $("draw-pred").textContent = answer;
+  announce(`The network reads your drawing as ${answer}.`);
 }
 // The network keeps learning, so its answer to a fixed drawing is refreshed twice a second.
 setInterval(() => { if (pg && drawnDigit) refreshDrawnAnswer(); }, 500);
@@ -356,7 +372,9 @@ addEventListener("keydown", (ev) => {
   // Shortcuts never fire while typing in a field, with a modifier, or (Space) on a control that
   // Space already activates.
   if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(ev.target.tagName)) return;
-  if (!pg || ui.play.disabled) return;
+  if (ev.key !== "?" && (!pg || ui.play.disabled)) return;
+  if (ev.key === "?") { helpDialog.open ? helpDialog.close() : helpDialog.showModal(); return; }
+  if (helpDialog.open) return;
   if (/^[0-9]$/.test(ev.key)) teach(Number(ev.key));
   else if (ev.key === " " && ev.target.tagName !== "BUTTON") { ev.preventDefault(); ui.play.click(); }
   else if (ev.key === "." && !running) { pg.train_steps(1); } // one step of dt
@@ -393,6 +411,8 @@ function refreshGallery() {
 setInterval(() => { if (pg && pg.taught_answers().length) refreshGallery(); }, 500);
 
 // ---------- controls ----------
+const helpDialog = $("help-dialog");
+$("help").addEventListener("click", () => helpDialog.showModal());
 ui.play.addEventListener("click", () => {
   running = !running;
   ui.play.textContent = running ? "Pause" : "Play";

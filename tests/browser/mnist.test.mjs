@@ -104,6 +104,12 @@ test("the page learns official MNIST: ≥ 85 % displayed test accuracy within 10
     const p = await stats(page);
     assert.ok(p.recent_train_accuracy > 0.6, `stream accuracy after the switch: ${p.recent_train_accuracy}`);
 
+    // "?" opens the help dialog, Escape closes it; keys do nothing else meanwhile.
+    await page.keyboard.press("?");
+    assert.equal(await page.evaluate(() => document.getElementById("help-dialog").open), true);
+    await page.keyboard.press("Escape");
+    assert.equal(await page.evaluate(() => document.getElementById("help-dialog").open), false);
+
     // Space pauses; paused, simulated time stands still and "." advances it by exactly one dt.
     await page.locator("#pad").focus();
     await page.keyboard.press(" ");
