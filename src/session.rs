@@ -155,7 +155,7 @@ struct Taught {
 }
 
 /// Output-voltage margin over the runner-up at which a taught digit counts as learned.
-pub const TEACH_MARGIN: f32 = 0.3;
+pub const TEACH_MARGIN: f32 = 0.5;
 
 /// How many taught digits the gallery keeps.
 pub const MAX_TAUGHT: usize = 12;
