@@ -60,7 +60,7 @@ pub struct Playground {
 }
 
 /// Background, foreground and grid colours of the charts.
-fn chart_colours(dark: bool) -> (RGBColor, RGBColor, RGBColor) {
+fn chart_colours(dark: bool) -> Colours {
     if dark {
         (
             RGBColor(24, 26, 31),
@@ -70,6 +70,30 @@ fn chart_colours(dark: bool) -> (RGBColor, RGBColor, RGBColor) {
     } else {
         (WHITE, RGBColor(30, 30, 30), RGBColor(225, 225, 225))
     }
+}
+
+type Canvas = DrawingArea<CanvasBackend, plotters::coord::Shift>;
+/// Background, foreground, grid.
+type Colours = (RGBColor, RGBColor, RGBColor);
+
+/// The canvas with this id as a cleared plotters drawing area, the clamped device-pixel scale and
+/// the colours (background, foreground, grid).
+fn chart_canvas(
+    canvas_id: &str,
+    dark: bool,
+    scale: f64,
+) -> Result<(Canvas, f64, Colours), JsValue> {
+    let scale = if scale.is_finite() {
+        scale.clamp(0.5, 4.0)
+    } else {
+        1.0
+    };
+    let backend =
+        CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{canvas_id}")))?;
+    let root = backend.into_drawing_area();
+    let colours = chart_colours(dark);
+    root.fill(&colours.0).map_err(js_err)?;
+    Ok((root, scale, colours))
 }
 
 fn js_err(e: impl std::fmt::Display) -> JsValue {
@@ -298,17 +322,8 @@ impl Playground {
         dark: bool,
         scale: f64,
     ) -> Result<(), JsValue> {
-        let scale = if scale.is_finite() {
-            scale.clamp(0.5, 4.0)
-        } else {
-            1.0
-        };
+        let (root, scale, (_, fg, grid)) = chart_canvas(canvas_id, dark, scale)?;
         let px = |v: f64| (v * scale).round() as u32;
-        let backend = CanvasBackend::new(canvas_id)
-            .ok_or_else(|| js_err(format!("no canvas #{canvas_id}")))?;
-        let root = backend.into_drawing_area();
-        let (bg, fg, grid) = chart_colours(dark);
-        root.fill(&bg).map_err(js_err)?;
         let p = &self.session.probes;
         let t = p.time_s.to_vec();
         let mode = self.session.net.config.feedback;
@@ -456,18 +471,9 @@ impl Playground {
         dark: bool,
         scale: f64,
     ) -> Result<(), JsValue> {
-        let scale = if scale.is_finite() {
-            scale.clamp(0.5, 4.0)
-        } else {
-            1.0
-        };
+        let (root, scale, (_, fg, grid)) = chart_canvas(canvas_id, dark, scale)?;
         let px = |v: f64| (v * scale).round() as u32;
-        let backend = CanvasBackend::new(canvas_id)
-            .ok_or_else(|| js_err(format!("no canvas #{canvas_id}")))?;
-        let root = backend.into_drawing_area();
-        let (bg, fg, grid) = chart_colours(dark);
         let accent = RGBColor(0, 114, 178); // Okabe–Ito blue: colour-blind safe
-        root.fill(&bg).map_err(js_err)?;
         let pts: Vec<(f64, f64)> = self
             .session
             .history
