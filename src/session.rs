@@ -137,9 +137,11 @@ pub struct Checkpoint {
     x: Vec<f32>,
     y: Vec<f32>,
     samples_seen: u64,
+    stream_seen: u64,
     steps: u64,
     lateral_warmup: usize,
     taught: Vec<Taught>,
+    taught_total: u64,
     teach_queue: std::collections::VecDeque<usize>,
     taught_presented: Vec<usize>,
     current_taught: Option<usize>,
@@ -150,6 +152,8 @@ pub struct Checkpoint {
 /// A digit the user drew and labelled.
 #[derive(Clone, Debug)]
 struct Taught {
+    /// Serial number among all digits ever taught (stable while the gallery shifts).
+    id: u64,
     x: Vec<f32>,
     label: u8,
 }
@@ -196,6 +200,8 @@ pub struct Session {
     x: Vec<f32>,
     y: Vec<f32>,
     pub samples_seen: u64,
+    /// Presentations of stream (MNIST) digits only, taught digits not counted.
+    pub stream_seen: u64,
     pub steps: u64,
     /// Last 100 training digits: was the network's free answer right *before* it learned from
     /// the digit (prequential accuracy)?
@@ -212,6 +218,7 @@ pub struct Session {
     /// The user's taught digits, the queue of their pending presentations, and which (if any)
     /// is on screen.
     taught: Vec<Taught>,
+    taught_total: u64,
     teach_queue: std::collections::VecDeque<usize>,
     taught_presented: Vec<usize>,
     current_taught: Option<usize>,
@@ -244,6 +251,7 @@ impl Session {
             x: vec![0.0; PIXELS],
             y: vec![0.0; 10],
             samples_seen: 0,
+            stream_seen: 0,
             steps: 0,
             recent: Default::default(),
             sweep: None,
@@ -254,6 +262,7 @@ impl Session {
             probes: Probes::new(net_config_hidden),
             lateral_warmup: 0,
             taught: vec![],
+            taught_total: 0,
             teach_queue: Default::default(),
             taught_presented: vec![],
             current_taught: None,
@@ -299,7 +308,9 @@ impl Session {
                 .collect();
             self.current_taught = self.current_taught.and_then(|k| k.checked_sub(1));
         }
+        self.taught_total += 1;
         self.taught.push(Taught {
+            id: self.taught_total,
             x: x.to_vec(),
             label,
         });
@@ -321,9 +332,11 @@ impl Session {
             x: self.x.clone(),
             y: self.y.clone(),
             samples_seen: self.samples_seen,
+            stream_seen: self.stream_seen,
             steps: self.steps,
             lateral_warmup: self.lateral_warmup,
             taught: self.taught.clone(),
+            taught_total: self.taught_total,
             teach_queue: self.teach_queue.clone(),
             taught_presented: self.taught_presented.clone(),
             current_taught: self.current_taught,
@@ -343,15 +356,23 @@ impl Session {
         self.x = c.x;
         self.y = c.y;
         self.samples_seen = c.samples_seen;
+        self.stream_seen = c.stream_seen;
         self.steps = c.steps;
         self.lateral_warmup = c.lateral_warmup;
         self.taught = c.taught;
+        self.taught_total = c.taught_total;
         self.teach_queue = c.teach_queue;
         self.taught_presented = c.taught_presented;
         self.current_taught = c.current_taught;
         self.last_was_taught = c.last_was_taught;
         self.eta_before_microcircuit = c.eta_before_microcircuit;
-        self.sweep = None; // a sweep of weights from another timeline would mislead
+        // What belongs to the abandoned timeline goes: its sweep, its fallback weights, the
+        // accuracy points and traces recorded after the checkpoint.
+        self.sweep = None;
+        self.last_good = Some(self.net.clone());
+        self.history.retain(|p| p.samples <= self.samples_seen);
+        self.last_sweep_samples = self.history.last().map(|p| p.samples);
+        self.probes = Probes::new(self.net.layers.len() - 1);
     }
 
     /// The network's current settled answer for each taught digit, with its label.
@@ -364,6 +385,11 @@ impl Session {
             ));
         }
         out
+    }
+
+    /// Stable serial numbers of the gallery's digits, oldest first.
+    pub fn taught_ids(&self) -> Vec<u64> {
+        self.taught.iter().map(|t| t.id).collect()
     }
 
     pub fn taught_digit(&self, k: usize) -> Option<&[f32]> {
@@ -426,8 +452,10 @@ impl Session {
             // tenfold late in training); the configured rates stay as they are.
             let decay = self.task.eta_decay(self.samples_seen);
             self.net.config.eta = if warming { 0.0 } else { eta * decay };
-            self.net.config.eta_ip = eta_ip * decay;
-            self.net.config.eta_pi = eta_pi * decay;
+            // The warm-up has a fixed length, so the interneurons learn at their full rate in it.
+            let lateral_decay = if warming { 1.0 } else { decay };
+            self.net.config.eta_ip = eta_ip * lateral_decay;
+            self.net.config.eta_pi = eta_pi * lateral_decay;
             if warming {
                 self.lateral_warmup -= 1;
             }
@@ -466,6 +494,7 @@ impl Session {
                     self.y[self.taught[k].label as usize] = 1.0;
                 } else {
                     let i = self.next_sample();
+                    self.stream_seen += 1;
                     self.current = Some(i);
                     self.current_taught = None;
                     to_rates(self.train.image(i), &mut self.x);
@@ -563,19 +592,25 @@ impl Session {
             feedback,
             ..self.net.config.clone()
         };
-        if feedback == Feedback::Microcircuit
+        let cap = feedback == Feedback::Microcircuit
             && was != Feedback::Microcircuit
-            && config.eta > MICROCIRCUIT_MAX_ETA
-        {
-            self.eta_before_microcircuit = Some(config.eta);
+            && config.eta > MICROCIRCUIT_MAX_ETA;
+        let saved_eta = config.eta;
+        if cap {
             config.eta = MICROCIRCUIT_MAX_ETA;
         }
         if feedback != Feedback::Microcircuit {
-            if let Some(eta) = self.eta_before_microcircuit.take() {
+            if let Some(eta) = self.eta_before_microcircuit {
                 config.eta = eta;
             }
         }
         self.net.set_config(config, rng)?;
+        // Only now that the switch is made: remember or forget the capped rate.
+        if cap {
+            self.eta_before_microcircuit = Some(saved_eta);
+        } else if feedback != Feedback::Microcircuit {
+            self.eta_before_microcircuit = None;
+        }
         if feedback == Feedback::Microcircuit && was != Feedback::Microcircuit {
             self.lateral_warmup = (LATERAL_WARMUP_MS / self.net.config.dt).round() as usize;
         } else if feedback != Feedback::Microcircuit {

@@ -45,8 +45,11 @@ struct Stats {
     /// Simulated ms left in which only the interneurons learn (after switching them on).
     lateral_warmup_ms: f32,
     feedback: &'static str,
-    /// Forward learning rate η (per ms).
+    /// Forward learning rate η (per ms) as configured, and as in use now (after the schedule).
     eta: f32,
+    eta_now: f32,
+    /// Stream (MNIST) digits presented, taught digits not counted.
+    stream_seen: u64,
 }
 
 #[wasm_bindgen]
@@ -180,6 +183,8 @@ impl Playground {
             steps_per_sample: s.task.steps_per_sample,
             lateral_warmup_ms: s.lateral_warmup as f32 * s.net.config.dt,
             eta: s.net.config.eta,
+            eta_now: s.net.config.eta * s.task.eta_decay(s.samples_seen),
+            stream_seen: s.stream_seen,
             feedback: match s.net.config.feedback {
                 Feedback::WeightTransport => "weight-transport",
                 Feedback::Random => "random",
@@ -400,6 +405,15 @@ impl Playground {
             .taught_answers()
             .into_iter()
             .flat_map(|(l, a)| [l, a as u8])
+            .collect()
+    }
+
+    /// Stable serial numbers of the gallery's digits (for repainting only what changed).
+    pub fn taught_ids(&self) -> Vec<u32> {
+        self.session
+            .taught_ids()
+            .into_iter()
+            .map(|id| id as u32)
             .collect()
     }
 

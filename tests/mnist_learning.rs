@@ -85,13 +85,22 @@ fn a_taught_digit_is_learned_in_a_few_presentations_without_forgetting_mnist() {
     // The stream alone moves the accuracy by 1–4 points per 5 digits at this stage, so teaching
     // is compared with the same 5 stream digits untaught, from the same checkpoint.
     let checkpoint = s.checkpoint();
-    s.train_steps(5 * 10).unwrap();
+    let start = s.stream_seen;
+    while s.stream_seen < start + 5 {
+        s.train_steps(10).unwrap();
+    }
     let stream_only = s.test_accuracy(10_000);
     s.restore(&checkpoint);
     s.teach(&x, label, 5).unwrap();
-    // At most 5 taught presentations interleaved with the same 5 stream digits.
-    s.train_steps(10 * 10).unwrap();
-    assert_eq!(s.teach_pending(), 0);
+    // The taught presentations (at most 5), interleaved with exactly the same 5 stream digits.
+    while s.stream_seen < start + 5 || s.teach_pending() > 0 {
+        s.train_steps(10).unwrap();
+    }
+    assert_eq!(
+        s.stream_seen,
+        start + 5,
+        "the same stream digits in both runs"
+    );
     let answer = nla_playground::network::Network::argmax(&s.answer(&x));
     let taught = s.test_accuracy(10_000);
     eprintln!("taught test digit {k} (label {label}): answer now {answer}; official-test accuracy {:.2} % vs {:.2} % untaught", 100.0 * taught, 100.0 * stream_only);

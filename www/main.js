@@ -153,7 +153,7 @@ function paintReadouts(s) {
   const note = s.lateral_warmup_ms > 0
     ? `Interneurons are learning to cancel the top-down input; output nudging and forward learning resume in ${(s.lateral_warmup_ms / 1000).toFixed(1)} s of simulated time.`
     : s.feedback === "microcircuit"
-      ? `Microcircuit on: errors reach the apical dendrites only through the interneurons. Forward learning rate η = ${Number(s.eta.toPrecision(3))} per ms, so the interneurons keep up with the weights above.`
+      ? `Microcircuit on: errors reach the apical dendrites only through the interneurons. Forward learning rate η = ${Number(s.eta_now.toPrecision(3))} per ms now, so the interneurons keep up with the weights above.`
       : "";
   if (circuitNote.textContent !== note) circuitNote.textContent = note;
   ui.evalProgress.textContent = s.eval_progress
@@ -219,7 +219,7 @@ function frame(now) {
   paintReadouts(s);
   paintDigit($("digit"), pg.input());
   const best = paintBars(outBars, pg.output(), s.current_label);
-  ui.pred.textContent = s.current_label == null ? "–" : best;
+  ui.pred.textContent = s.current_label == null || best < 0 ? "–" : best;
   if (s.history_len !== lastHistoryLen || chartDirty) {
     lastHistoryLen = s.history_len;
     chartDirty = false;
@@ -333,8 +333,8 @@ function refreshDrawnAnswer() {
   const volts = pg.answer(drawnDigit);
   if (volts.length !== 10) return;
   const answer = paintBars(drawBars, volts, -1);
-  $("draw-pred").textContent = answer;
-  announce(`The network reads your drawing as ${answer}.`);
+  $("draw-pred").textContent = answer < 0 ? "?" : answer;
+  if (answer >= 0) announce(`The network reads your drawing as ${answer}.`);
 }
 // The network keeps learning, so its answer to a fixed drawing is refreshed twice a second.
 setInterval(() => { if (pg && drawnDigit) refreshDrawnAnswer(); }, 500);
@@ -373,18 +373,22 @@ addEventListener("keydown", (ev) => {
   // Space already activates.
   if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(ev.target.tagName)) return;
   if (ev.key !== "?" && (!pg || ui.play.disabled)) return;
+  if (ev.repeat && ev.key !== ".") return; // a held key acts once (but "." may step on)
   if (ev.key === "?") { helpDialog.open ? helpDialog.close() : helpDialog.showModal(); return; }
   if (helpDialog.open) return;
   if (/^[0-9]$/.test(ev.key)) teach(Number(ev.key));
   else if (ev.key === " " && ev.target.tagName !== "BUTTON") { ev.preventDefault(); ui.play.click(); }
-  else if (ev.key === "." && !running) { pg.train_steps(1); } // one step of dt
+  else if (ev.key === "." && !running) {
+    try { pg.train_steps(1); } catch (e) { showError(`Paused: ${e}`); } // one step of dt
+  }
 });
 
 function refreshGallery() {
   const answers = pg.taught_answers();
+  const ids = pg.taught_ids();
   const gallery = $("gallery");
-  const n = answers.length / 2;
-  while (gallery.children.length > n) gallery.firstChild.remove();
+  const n = ids.length;
+  while (gallery.children.length > n) gallery.lastChild.remove();
   while (gallery.children.length < n) {
     const fig = document.createElement("figure");
     fig.innerHTML = `<canvas width="28" height="28"></canvas><figcaption></figcaption>`;
@@ -393,9 +397,10 @@ function refreshGallery() {
   for (let k = 0; k < n; k++) {
     const fig = gallery.children[k];
     const [label, answer] = [answers[2 * k], answers[2 * k + 1]];
-    if (fig.dataset.painted !== String(pg.taught_digit(k).length && k + ":" + label)) {
+    // Repaint only when another digit moved into this place (ids never repeat).
+    if (fig.dataset.id !== String(ids[k])) {
       paintDigit(fig.firstChild, pg.taught_digit(k));
-      fig.dataset.painted = k + ":" + label;
+      fig.dataset.id = String(ids[k]);
     }
     const cap = fig.lastChild;
     cap.textContent = `${label} → ${answer}`;
@@ -408,7 +413,16 @@ function refreshGallery() {
     teaching = null;
   }
 }
-setInterval(() => { if (pg && pg.taught_answers().length) refreshGallery(); }, 500);
+setInterval(() => { if (pg && (pg.taught_ids().length || $("gallery").children.length)) refreshGallery(); }, 500);
+
+/** After Reset or Restore: the gallery, the teaching status and the menu follow the network. */
+function syncAfterJump() {
+  teaching = null;
+  teachStatus.textContent = "";
+  feedbackSelect.value = pg.feedback();
+  refreshGallery();
+  chartDirty = true;
+}
 
 // ---------- controls ----------
 const helpDialog = $("help-dialog");
@@ -430,7 +444,7 @@ feedbackSelect.addEventListener("change", () => {
 });
 ui.reset.addEventListener("click", () => {
   pg.reset();
-  feedbackSelect.value = pg.feedback();
+  syncAfterJump();
   chartDirty = true;
   ui.error.hidden = true;
 });
@@ -486,7 +500,8 @@ async function main() {
     testAccuracyNow: (n = 10000) => pg.test_accuracy_now(n),
     /** Remember / return to the whole learning state (network, stream position, taught digits). */
     checkpoint: () => pg.checkpoint(),
-    restore: () => pg.restore(),
+    restore: () => { const ok = pg.restore(); if (ok) syncAfterJump(); return ok; },
+    streamSeen: () => pg.stats().stream_seen,
     /** Put on the pad the first official test digit that the network misreads *as drawn* (after
      * the pad's own digitising); returns {k, label, answer} or null. */
     padMisreadTestDigit: () => {
