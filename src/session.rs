@@ -140,13 +140,22 @@ pub struct Checkpoint {
     stream_seen: u64,
     steps: u64,
     lateral_warmup: usize,
+    teaching: Teaching,
+    eta_before_microcircuit: Option<f32>,
+}
+
+/// The user's taught digits, the queue of their pending presentations, and which (if any) is
+/// on screen.
+#[derive(Clone, Default)]
+struct Teaching {
     taught: Vec<Taught>,
+    /// Digits ever taught (the source of stable ids).
     taught_total: u64,
     teach_queue: std::collections::VecDeque<usize>,
+    /// Presentations each gallery digit has had.
     taught_presented: Vec<usize>,
     current_taught: Option<usize>,
     last_was_taught: bool,
-    eta_before_microcircuit: Option<f32>,
 }
 
 /// A digit the user drew and labelled.
@@ -215,14 +224,7 @@ pub struct Session {
     pub probes: Probes,
     /// Steps left in which only the interneurons learn (after switching the microcircuit on).
     pub lateral_warmup: usize,
-    /// The user's taught digits, the queue of their pending presentations, and which (if any)
-    /// is on screen.
-    taught: Vec<Taught>,
-    taught_total: u64,
-    teach_queue: std::collections::VecDeque<usize>,
-    taught_presented: Vec<usize>,
-    current_taught: Option<usize>,
-    last_was_taught: bool,
+    teaching: Teaching,
     eta_before_microcircuit: Option<f32>,
 }
 
@@ -261,12 +263,7 @@ impl Session {
             buf: InferBuffers::default(),
             probes: Probes::new(net_config_hidden),
             lateral_warmup: 0,
-            taught: vec![],
-            taught_total: 0,
-            teach_queue: Default::default(),
-            taught_presented: vec![],
-            current_taught: None,
-            last_was_taught: false,
+            teaching: Teaching::default(),
             eta_before_microcircuit: None,
         })
     }
@@ -277,9 +274,9 @@ impl Session {
     }
 
     pub fn current_label(&self) -> Option<u8> {
-        match (self.current, self.current_taught) {
+        match (self.current, self.teaching.current_taught) {
             (Some(i), _) => Some(self.train.labels[i]),
-            (None, Some(k)) => Some(self.taught[k].label),
+            (None, Some(k)) => Some(self.teaching.taught[k].label),
             _ => None,
         }
     }
@@ -296,27 +293,30 @@ impl Session {
         if label > 9 {
             return Err(format!("label {label} is not a digit"));
         }
-        if self.taught.len() == MAX_TAUGHT {
+        if self.teaching.taught.len() == MAX_TAUGHT {
             // Forget the oldest; queued presentations of it go too, the rest shift down.
-            self.taught.remove(0);
-            self.taught_presented.remove(0);
-            self.teach_queue = self
+            self.teaching.taught.remove(0);
+            self.teaching.taught_presented.remove(0);
+            self.teaching.teach_queue = self
+                .teaching
                 .teach_queue
                 .iter()
                 .filter(|&&k| k > 0)
                 .map(|k| k - 1)
                 .collect();
-            self.current_taught = self.current_taught.and_then(|k| k.checked_sub(1));
+            self.teaching.current_taught =
+                self.teaching.current_taught.and_then(|k| k.checked_sub(1));
         }
-        self.taught_total += 1;
-        self.taught.push(Taught {
-            id: self.taught_total,
+        self.teaching.taught_total += 1;
+        self.teaching.taught.push(Taught {
+            id: self.teaching.taught_total,
             x: x.to_vec(),
             label,
         });
-        self.taught_presented.push(0);
-        let k = self.taught.len() - 1;
-        self.teach_queue
+        self.teaching.taught_presented.push(0);
+        let k = self.teaching.taught.len() - 1;
+        self.teaching
+            .teach_queue
             .extend(std::iter::repeat_n(k, presentations.clamp(1, 100)));
         Ok(k)
     }
@@ -335,12 +335,7 @@ impl Session {
             stream_seen: self.stream_seen,
             steps: self.steps,
             lateral_warmup: self.lateral_warmup,
-            taught: self.taught.clone(),
-            taught_total: self.taught_total,
-            teach_queue: self.teach_queue.clone(),
-            taught_presented: self.taught_presented.clone(),
-            current_taught: self.current_taught,
-            last_was_taught: self.last_was_taught,
+            teaching: self.teaching.clone(),
             eta_before_microcircuit: self.eta_before_microcircuit,
         }
     }
@@ -359,12 +354,7 @@ impl Session {
         self.stream_seen = c.stream_seen;
         self.steps = c.steps;
         self.lateral_warmup = c.lateral_warmup;
-        self.taught = c.taught;
-        self.taught_total = c.taught_total;
-        self.teach_queue = c.teach_queue;
-        self.taught_presented = c.taught_presented;
-        self.current_taught = c.current_taught;
-        self.last_was_taught = c.last_was_taught;
+        self.teaching = c.teaching;
         self.eta_before_microcircuit = c.eta_before_microcircuit;
         // What belongs to the abandoned timeline goes: its sweep, its fallback weights, the
         // accuracy points and traces recorded after the checkpoint.
@@ -377,8 +367,8 @@ impl Session {
 
     /// The network's current settled answer for each taught digit, with its label.
     pub fn taught_answers(&mut self) -> Vec<(u8, usize)> {
-        let mut out = Vec::with_capacity(self.taught.len());
-        for t in &self.taught {
+        let mut out = Vec::with_capacity(self.teaching.taught.len());
+        for t in &self.teaching.taught {
             out.push((
                 t.label,
                 Network::argmax(self.net.infer(&t.x, &mut self.buf)),
@@ -389,16 +379,16 @@ impl Session {
 
     /// Stable serial numbers of the gallery's digits, oldest first.
     pub fn taught_ids(&self) -> Vec<u64> {
-        self.taught.iter().map(|t| t.id).collect()
+        self.teaching.taught.iter().map(|t| t.id).collect()
     }
 
     pub fn taught_digit(&self, k: usize) -> Option<&[f32]> {
-        self.taught.get(k).map(|t| t.x.as_slice())
+        self.teaching.taught.get(k).map(|t| t.x.as_slice())
     }
 
     /// Presentations of taught digits still queued.
     pub fn teach_pending(&self) -> usize {
-        self.teach_queue.len()
+        self.teaching.teach_queue.len()
     }
 
     /// (fraction right, digits counted) of the last ≤ 100 training digits, answered before learning.
@@ -464,8 +454,8 @@ impl Session {
                 // stream keeps the rest of what was learned in place.
                 // Presentations of a digit the network already answers right by a clear margin
                 // (after at least one) are dropped: enough teaching, no over-fitting of one drawing.
-                while let Some(&k) = self.teach_queue.front() {
-                    let t = &self.taught[k];
+                while let Some(&k) = self.teaching.teach_queue.front() {
+                    let t = &self.teaching.taught[k];
                     let out = self.net.infer(&t.x, &mut self.buf);
                     let label = t.label as usize;
                     // Learned = right, with a margin, so the next few stream digits do not undo it.
@@ -476,27 +466,28 @@ impl Session {
                         .map(|(_, &v)| v)
                         .fold(f32::MIN, f32::max);
                     let learned =
-                        self.taught_presented[k] > 0 && out[label] - rival >= TEACH_MARGIN;
+                        self.teaching.taught_presented[k] > 0 && out[label] - rival >= TEACH_MARGIN;
                     if !learned {
                         break;
                     }
-                    self.teach_queue.retain(|&q| q != k);
+                    self.teaching.teach_queue.retain(|&q| q != k);
                 }
-                let teach_now = !self.teach_queue.is_empty() && !self.last_was_taught;
-                self.last_was_taught = teach_now;
+                let teach_now =
+                    !self.teaching.teach_queue.is_empty() && !self.teaching.last_was_taught;
+                self.teaching.last_was_taught = teach_now;
                 if teach_now {
-                    let k = self.teach_queue.pop_front().unwrap();
-                    self.taught_presented[k] += 1;
+                    let k = self.teaching.teach_queue.pop_front().unwrap();
+                    self.teaching.taught_presented[k] += 1;
                     self.current = None;
-                    self.current_taught = Some(k);
-                    self.x.copy_from_slice(&self.taught[k].x);
+                    self.teaching.current_taught = Some(k);
+                    self.x.copy_from_slice(&self.teaching.taught[k].x);
                     self.y.fill(0.0);
-                    self.y[self.taught[k].label as usize] = 1.0;
+                    self.y[self.teaching.taught[k].label as usize] = 1.0;
                 } else {
                     let i = self.next_sample();
                     self.stream_seen += 1;
                     self.current = Some(i);
-                    self.current_taught = None;
+                    self.teaching.current_taught = None;
                     to_rates(self.train.image(i), &mut self.x);
                     self.y.fill(0.0);
                     let label = self.train.labels[i] as usize;
