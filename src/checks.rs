@@ -40,7 +40,9 @@ pub fn delay(lookahead: Lookahead, depth: usize, dt: f32) -> DelayResult {
     }
 }
 
-fn chain_lag(lookahead: Lookahead, depth: usize, dt: f32, feedback: bool) -> f32 {
+/// The Fig. 2 chain: `depth` single neurons, u_l = 0.9 r_{l−1} + 0.05 (inside ρ's linear range),
+/// with NLA error feedback (`feedback`) or none at all.
+pub fn delay_chain(lookahead: Lookahead, depth: usize, dt: f32, feedback: bool) -> Network {
     let fb = if feedback {
         Feedback::WeightTransport
     } else {
@@ -62,14 +64,41 @@ fn chain_lag(lookahead: Lookahead, depth: usize, dt: f32, feedback: bool) -> f32
         l.w[0] = 0.9;
         l.b[0] = 0.05;
     }
+    net
+}
+
+/// The chain's input: a slow sinusoid in [0.1, 0.9] (period `DELAY_PERIOD_MS`).
+pub fn delay_input(t_ms: f32) -> f32 {
+    0.5 + 0.4 * (2.0 * std::f32::consts::PI * t_ms / DELAY_PERIOD_MS).sin()
+}
+
+pub const DELAY_PERIOD_MS: f32 = 300.0;
+
+/// The shift (in samples, up to `max_shift`) that best aligns `out` with `reference`
+/// (least squares over the samples from `start`).
+pub fn best_shift(out: &[f32], reference: &[f32], start: usize, max_shift: usize) -> usize {
+    let mut best = (f32::INFINITY, 0);
+    for s in 0..=max_shift.min(start) {
+        let err: f32 = (start..out.len().min(reference.len()))
+            .map(|k| (out[k] - reference[k - s]).powi(2))
+            .sum();
+        if err < best.0 {
+            best = (err, s);
+        }
+    }
+    best.1
+}
+
+fn chain_lag(lookahead: Lookahead, depth: usize, dt: f32, feedback: bool) -> f32 {
+    let mut net = delay_chain(lookahead, depth, dt, feedback);
     let tau = net.config.tau;
-    let period_ms = 300.0;
+    let period_ms = DELAY_PERIOD_MS;
     let steps = (4.0 * period_ms / dt) as usize;
     let mut buf = InferBuffers::default();
     let (mut out, mut map) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
     for k in 0..steps {
         let t = k as f32 * dt;
-        let x = [0.5 + 0.4 * (2.0 * std::f32::consts::PI * t / period_ms).sin()];
+        let x = [delay_input(t)];
         net.step(StepInput {
             x: &x,
             target: None,
@@ -84,14 +113,7 @@ fn chain_lag(lookahead: Lookahead, depth: usize, dt: f32, feedback: bool) -> f32
     // Skip the first period (start-up transient); try shifts up to 8τ.
     let start = (period_ms / dt) as usize;
     let max_shift = (8.0 * tau / dt) as usize;
-    let mut best = (f32::INFINITY, 0);
-    for s in 0..=max_shift {
-        let err: f32 = (start..steps).map(|k| (out[k] - map[k - s]).powi(2)).sum();
-        if err < best.0 {
-            best = (err, s);
-        }
-    }
-    best.1 as f32 * dt
+    best_shift(&out, &map, start, max_shift) as f32 * dt
 }
 
 /// The energy regimes of the poster / Fig. 1: (i) β = 0, no plasticity: E → 0; (ii) nudging

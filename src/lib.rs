@@ -10,11 +10,13 @@
 
 pub mod backprop;
 pub mod checks;
+pub mod delay_demo;
 pub mod drawing;
 pub mod kernels;
 pub mod mnist;
 pub mod network;
 pub mod observe;
+pub mod params;
 pub mod rng;
 pub mod session;
 
@@ -23,3 +25,5 @@ pub mod data_files;
 
 #[cfg(target_arch = "wasm32")]
 mod web;
+#[cfg(target_arch = "wasm32")]
+mod web_views;

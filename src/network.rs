@@ -321,6 +321,14 @@ impl NetConfig {
         Ok(())
     }
 
+    /// The lookahead an integrator uses when prospective rates are on.
+    pub fn default_lookahead(integrator: Integrator) -> Lookahead {
+        match integrator {
+            Integrator::Sweep => Lookahead::Advanced,
+            Integrator::PreviousUdot => Lookahead::FirstOrder,
+        }
+    }
+
     fn eta_of(&self, l: usize) -> f32 {
         self.eta * self.eta_layer_factors.get(l).copied().unwrap_or(1.0)
     }

@@ -263,6 +263,12 @@ impl Trace {
             .collect()
     }
 
+    /// Samples oldest first, read in place.
+    pub fn iter(&self) -> impl Iterator<Item = f32> + '_ {
+        let cap = self.data.len();
+        (0..self.len).map(move |k| self.data[(self.head + cap - self.len + k) % cap])
+    }
+
     pub fn last(&self) -> Option<f32> {
         (self.len > 0).then(|| self.data[(self.head + self.data.len() - 1) % self.data.len()])
     }

@@ -94,7 +94,47 @@ pub struct Probes {
     pub backprop_angle: Trace,
     /// Simulated time (s) of each strided sample.
     pub time_s: Trace,
+    /// Cheap observables recorded at every step, for the views that show single digits.
+    pub fine: FineProbes,
 }
+
+/// Observables recorded at every step (their cost is O(neurons), not O(weights)); the last
+/// `FINE_LEN` steps.
+pub struct FineProbes {
+    pub time_s: Trace,
+    /// rms apical potential of each hidden layer and rms output error (as in `Probes`).
+    pub apical: Vec<Trace>,
+    pub output_error: Trace,
+    /// One hidden neuron (`probe_neuron` of the first hidden layer): somatic voltage u, apical
+    /// potential (before the ρ' gate, Eq. 13) and its basal input W r + b.
+    pub neuron_u: Trace,
+    pub neuron_apical: Trace,
+    pub neuron_basal: Trace,
+    /// The first `PROBED_INTERNEURONS` interneurons of the first hidden layer: voltage u^I
+    /// (Eq. 9) and the top-down target B^IP u_{l+1} their plasticity makes them predict.
+    pub interneuron_u: Vec<Trace>,
+    pub interneuron_target: Vec<Trace>,
+}
+
+pub const FINE_LEN: usize = 1000;
+
+/// Interneurons whose voltage the probes follow.
+pub const PROBED_INTERNEURONS: usize = 3;
+
+/// The poster's three energy regimes, run on one digit held fixed: (1) no nudging, no
+/// plasticity — the network settles and E falls to ~0; (2) nudging on, plasticity off — E rises
+/// and stays up; (3) plasticity on — E falls again as the weights learn to produce the target.
+#[derive(Clone, Debug)]
+pub struct Regimes {
+    /// 0, 1, 2 for the three phases.
+    pub phase: u8,
+    pub steps_left: usize,
+    x: Vec<f32>,
+    y: Vec<f32>,
+}
+
+/// Simulated duration of each regime.
+pub const REGIME_MS: [f32; 3] = [150.0, 150.0, 300.0];
 
 pub const TRACE_LEN: usize = 2000;
 
@@ -119,6 +159,19 @@ impl Probes {
             feedback_angle: (0..hidden).map(|_| t()).collect(),
             backprop_angle: t(),
             time_s: t(),
+            fine: {
+                let f = || Trace::new(FINE_LEN);
+                FineProbes {
+                    time_s: f(),
+                    apical: (0..hidden).map(|_| f()).collect(),
+                    output_error: f(),
+                    neuron_u: f(),
+                    neuron_apical: f(),
+                    neuron_basal: f(),
+                    interneuron_u: (0..PROBED_INTERNEURONS).map(|_| f()).collect(),
+                    interneuron_target: (0..PROBED_INTERNEURONS).map(|_| f()).collect(),
+                }
+            },
         }
     }
 }
@@ -226,6 +279,14 @@ pub struct Session {
     pub lateral_warmup: usize,
     teaching: Teaching,
     eta_before_microcircuit: Option<f32>,
+    /// Plasticity switch (off: the network only infers, nudged or not).
+    pub plastic: bool,
+    /// The hidden neuron the probes follow.
+    pub probe_neuron: usize,
+    /// The three-regime energy demonstration, while it runs.
+    pub regimes: Option<Regimes>,
+    /// Simulated time (s) at which each regime began, with its number (the last few).
+    pub regime_marks: Vec<(f64, u8)>,
 }
 
 impl Session {
@@ -265,12 +326,21 @@ impl Session {
             lateral_warmup: 0,
             teaching: Teaching::default(),
             eta_before_microcircuit: None,
+            plastic: true,
+            probe_neuron: 0,
+            regimes: None,
+            regime_marks: vec![],
         })
     }
 
     /// The input currently presented (rates in [0, 1]).
     pub fn input(&self) -> &[f32] {
         &self.x
+    }
+
+    /// The output target now presented (one-hot of the label).
+    pub fn target(&self) -> &[f32] {
+        &self.y
     }
 
     pub fn current_label(&self) -> Option<u8> {
@@ -362,7 +432,103 @@ impl Session {
         self.last_good = Some(self.net.clone());
         self.history.retain(|p| p.samples <= self.samples_seen);
         self.last_sweep_samples = self.history.last().map(|p| p.samples);
+        let stride = self.probes.stride;
         self.probes = Probes::new(self.net.layers.len() - 1);
+        self.probes.stride = stride;
+        self.regimes = None;
+        self.regime_marks.clear();
+    }
+
+    /// The forward rate the user chose (before any cap the microcircuit switch put on it).
+    pub fn eta_setting(&self) -> f32 {
+        self.eta_before_microcircuit.unwrap_or(self.net.config.eta)
+    }
+
+    /// Forget the forward rate the microcircuit switch capped (the user set one explicitly).
+    pub fn forget_eta_cap(&mut self) {
+        self.eta_before_microcircuit = None;
+    }
+
+    /// Sample the probes every `stride` steps (1 in slow motion, so every step is seen).
+    pub fn set_probe_stride(&mut self, stride: usize) {
+        self.probes.stride = stride.clamp(1, 1000);
+    }
+
+    /// Start the three energy regimes on the digit now presented (see [`Regimes`]).
+    pub fn start_regimes(&mut self) -> Result<(), String> {
+        if self.train.is_empty() && self.current_label().is_none() {
+            return Err("no digit to hold: the training digits are not loaded yet".into());
+        }
+        if self.current_label().is_none() {
+            // Nothing on screen yet: take the next stream digit.
+            let i = self.next_sample();
+            to_rates(self.train.image(i), &mut self.x);
+            self.y.fill(0.0);
+            self.y[self.train.labels[i] as usize] = 1.0;
+            self.current = Some(i);
+        }
+        self.regimes = Some(Regimes {
+            phase: 0,
+            steps_left: (REGIME_MS[0] / self.net.config.dt).round().max(1.0) as usize,
+            x: self.x.clone(),
+            y: self.y.clone(),
+        });
+        self.mark_regime(0);
+        Ok(())
+    }
+
+    fn mark_regime(&mut self, phase: u8) {
+        self.regime_marks.push((self.net.time / 1000.0, phase));
+        if self.regime_marks.len() > 12 {
+            self.regime_marks.remove(0);
+        }
+    }
+
+    /// One step of the regimes demo; false once it is over.
+    fn regime_step(&mut self) -> Result<bool, Diverged> {
+        let Some(r) = self.regimes.as_mut() else {
+            return Ok(false);
+        };
+        if r.steps_left == 0 {
+            if r.phase == 2 {
+                self.regimes = None;
+                // The stream resumes with a fresh digit.
+                self.step_in_sample = 0;
+                return Ok(false);
+            }
+            r.phase += 1;
+            r.steps_left = (REGIME_MS[r.phase as usize] / self.net.config.dt)
+                .round()
+                .max(1.0) as usize;
+            let phase = r.phase;
+            self.mark_regime(phase);
+        }
+        let r = self.regimes.as_mut().unwrap();
+        r.steps_left -= 1;
+        let (beta, plastic) = match r.phase {
+            0 => (0.0, false),
+            1 => (self.net.config.beta, false),
+            _ => (self.net.config.beta, self.plastic),
+        };
+        self.x.copy_from_slice(&r.x);
+        self.y.copy_from_slice(&r.y);
+        let step = self.net.step(StepInput {
+            x: &self.x,
+            target: Some(&self.y),
+            beta,
+            plastic,
+        });
+        if let Err(d) = step {
+            self.regimes = None;
+            self.recover();
+            return Err(d);
+        }
+        self.steps += 1;
+        self.record_fine(beta);
+        if self.steps.is_multiple_of(self.probes.stride as u64) {
+            self.record_probes(beta);
+        }
+        Ok(true)
     }
 
     /// The network's current settled answer for each taught digit, with its label.
@@ -428,6 +594,9 @@ impl Session {
             return Ok(());
         }
         for _ in 0..n {
+            if self.regime_step()? {
+                continue;
+            }
             // While the interneurons settle into their self-predicting state, the output is not
             // nudged and the forward weights do not learn (the paper's "separate phases",
             // Discussion): an unaligned circuit would send its whole top-down input down as error.
@@ -504,7 +673,7 @@ impl Session {
                 x: &self.x,
                 target: Some(&self.y),
                 beta,
-                plastic: true,
+                plastic: self.plastic,
             });
             self.net.config.eta = eta;
             self.net.config.eta_ip = eta_ip;
@@ -514,6 +683,7 @@ impl Session {
                 return Err(d);
             }
             self.steps += 1;
+            self.record_fine(beta);
             if self.steps.is_multiple_of(self.probes.stride as u64) {
                 self.record_probes(beta);
             }
@@ -524,6 +694,34 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// The observables of every step: errors, one neuron, a few interneurons.
+    fn record_fine(&mut self, beta: f32) {
+        let net = &self.net;
+        let f = &mut self.probes.fine;
+        f.time_s.push((net.time / 1000.0) as f32);
+        let n_hidden = net.layers.len() - 1;
+        for l in 0..n_hidden {
+            f.apical[l].push(observe::rms(&net.layers[l].apical) as f32);
+        }
+        f.output_error
+            .push((observe::rms(&net.layers[n_hidden].e) / beta.max(1e-6) as f64) as f32);
+        if n_hidden > 0 {
+            let layer = &net.layers[0];
+            let i = self.probe_neuron.min(layer.n - 1);
+            f.neuron_u.push(layer.u[i]);
+            f.neuron_apical.push(layer.apical[i]);
+            f.neuron_basal.push(layer.basal[i]);
+            let c = &net.circuits[0];
+            let above = &net.layers[1].u_adv;
+            for k in 0..PROBED_INTERNEURONS.min(c.m) {
+                // B^IP is input-major (m × n_above): column j holds neuron j's weights.
+                let target: f32 = (0..c.n_above).map(|j| c.b_ip[j * c.m + k] * above[j]).sum();
+                f.interneuron_u[k].push(c.u_i[k]);
+                f.interneuron_target[k].push(target);
+            }
+        }
     }
 
     /// Sample the observables. Angles that need matrix products run every 100th sample.

@@ -54,12 +54,14 @@ struct Stats {
 
 #[wasm_bindgen]
 pub struct Playground {
-    session: Session,
+    pub(crate) session: Session,
     /// A checkpoint the page can return to (`checkpoint()` / `restore()`).
-    saved: Option<crate::session::Checkpoint>,
-    seed: u64,
-    /// The configuration the page started with: Reset returns to it.
-    net_config: NetConfig,
+    pub(crate) saved: Option<crate::session::Checkpoint>,
+    pub(crate) seed: u64,
+    /// The shape the page started with (or was rebuilt to): Reset returns to fresh weights of it.
+    pub(crate) net_config: NetConfig,
+    /// The delay-compensation demo (two small chains with and without lookahead).
+    pub(crate) delay: crate::delay_demo::DelayDemo,
 }
 
 /// Background, foreground and grid colours of the charts.
@@ -75,13 +77,13 @@ fn chart_colours(dark: bool) -> Colours {
     }
 }
 
-type Canvas = DrawingArea<CanvasBackend, plotters::coord::Shift>;
+pub(crate) type Canvas = DrawingArea<CanvasBackend, plotters::coord::Shift>;
 /// Background, foreground, grid.
 type Colours = (RGBColor, RGBColor, RGBColor);
 
 /// The canvas with this id as a cleared plotters drawing area, the clamped device-pixel scale and
 /// the colours (background, foreground, grid).
-fn chart_canvas(
+pub(crate) fn chart_canvas(
     canvas_id: &str,
     dark: bool,
     scale: f64,
@@ -99,7 +101,7 @@ fn chart_canvas(
     Ok((root, scale, colours))
 }
 
-fn js_err(e: impl std::fmt::Display) -> JsValue {
+pub(crate) fn js_err(e: impl std::fmt::Display) -> JsValue {
     JsValue::from_str(&e.to_string())
 }
 
@@ -119,6 +121,7 @@ impl Playground {
             saved: None,
             seed: c.seed,
             net_config: c.net,
+            delay: crate::delay_demo::DelayDemo::new(),
         })
     }
 
@@ -462,15 +465,35 @@ impl Playground {
         self.session.test_accuracy(n as usize)
     }
 
-    /// Start again with fresh weights from the same seed; the loaded data stays.
-    /// (Everything returns to the starting configuration, the top-down path included.)
+    /// Start again with fresh weights from the same seed; the loaded data stay, and so do the
+    /// parameters as the controls show them (top-down path, β, η, …).
     pub fn reset(&mut self) -> Result<(), JsValue> {
-        let mut fresh = Session::new(
-            self.net_config.clone(),
-            self.session.task.clone(),
-            self.seed,
-        )
-        .map_err(js_err)?;
+        let old = &self.session;
+        let keep: Vec<(&str, f64)> = crate::params::SPECS
+            .iter()
+            .filter(|s| !s.rebuilds)
+            .filter_map(|s| {
+                let v = if s.name == "eta" {
+                    Some(old.eta_setting() as f64) // the user's rate, not the microcircuit's cap
+                } else {
+                    crate::params::get(old, s.name)
+                };
+                v.map(|v| (s.name, v))
+            })
+            .collect();
+        let feedback = old.net.config.feedback;
+        let stride = old.probes.stride;
+        let probe_neuron = old.probe_neuron;
+        let mut fresh =
+            Session::new(self.net_config.clone(), old.task.clone(), self.seed).map_err(js_err)?;
+        let mut rng = crate::rng::Rng::new(self.seed ^ 0x9A4A);
+        for (name, v) in keep {
+            crate::params::set(&mut fresh, name, v, &mut rng).map_err(js_err)?;
+        }
+        let mut rng = crate::rng::Rng::new(self.seed ^ 0x5EED);
+        fresh.set_feedback(feedback, &mut rng).map_err(js_err)?;
+        fresh.set_probe_stride(stride);
+        fresh.probe_neuron = probe_neuron.min(fresh.net.layers[0].n.saturating_sub(1));
         fresh.train = std::mem::take(&mut self.session.train);
         fresh.test = std::mem::take(&mut self.session.test);
         self.session = fresh;

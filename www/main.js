@@ -1,6 +1,8 @@
 // Glue between the page and the wasm core: load data, run the requestAnimationFrame loop,
 // draw. All numerics live in Rust (src/); this file only schedules and paints.
 import init, { Playground } from "../pkg/nla_playground.js";
+import { createViews, sizeCanvas } from "./views.js";
+import { createParams, createTour } from "./controls.js";
 
 const $ = (id) => document.getElementById(id);
 // Compute budget per frame, adapted (as in Distill's Growing-NCA demo) so the page keeps its
@@ -20,6 +22,11 @@ let running = false;
 let fatal = false;
 const perf = { fps: 0, sps: 0, lastFrame: 0, frames: [], stepsWindow: [] };
 let stepsPerCall = 10; // adapted so one train_steps call takes about 1 ms
+// Simulated seconds per wall second (Infinity: as fast as the frame budget allows).
+let speed = Infinity;
+let stepCarry = 0, delayCarry = 0;
+let dtMs = 1;
+let views = null, params = null, tour = null;
 let chartDirty = true;
 let lastHistoryLen = -1;
 const timeline = []; // wall time (ms since navigation) at which each test sweep finished
@@ -167,12 +174,35 @@ const drawBars = makeBars($("draw-bars"));
 const darkQuery = matchMedia("(prefers-color-scheme: dark)");
 darkQuery.addEventListener?.("change", () => { chartDirty = true; });
 
-function simulate() {
+function simulate(frameMs) {
   const t0 = performance.now();
   const trainUntil = t0 + (pg.eval_pending() ? budgetMs * (1 - EVAL_SHARE) : budgetMs);
   let steps = 0;
+  // The delay demo runs at the chosen speed, at most real time (faster would be a blur).
+  const demoSpeed = Number.isFinite(speed) ? Math.min(speed, 1) : 1;
+  delayCarry += demoSpeed * Math.min(frameMs, 100);
+  if (delayCarry >= 1) { pg.delay_advance(Math.floor(delayCarry)); delayCarry -= Math.floor(delayCarry); }
+  if (Number.isFinite(speed)) {
+    // A set speed: exactly the steps this frame's wall time asks for (carrying fractions), as
+    // long as the budget allows; what does not fit is dropped rather than piled up.
+    stepCarry += speed * Math.min(frameMs, 100) / dtMs;
+    const want = Math.floor(stepCarry);
+    stepCarry -= want;
+    try {
+      while (steps < want && performance.now() < trainUntil) {
+        const n = Math.min(want - steps, stepsPerCall);
+        pg.train_steps(n);
+        steps += n;
+      }
+    } catch (e) {
+      running = false;
+      ui.play.textContent = "Play";
+      showError(`Paused: ${e}`);
+    }
+    if (steps < want) stepCarry = 0;
+  }
   try {
-    while (performance.now() < trainUntil) {
+    while (!Number.isFinite(speed) && performance.now() < trainUntil) {
       const c0 = performance.now();
       pg.train_steps(stepsPerCall);
       steps += stepsPerCall;
@@ -210,7 +240,7 @@ function frame(now) {
   perf.frames.push(now);
   while (perf.frames.length && perf.frames[0] < now - 1000) perf.frames.shift();
   perf.fps = perf.frames.length > 1 ? (perf.frames.length - 1) * 1000 / (now - perf.frames[0]) : 0;
-  if (running && !fatal) simulate();
+  if (running && !fatal) simulate(perf.frames.length > 1 ? now - perf.frames[perf.frames.length - 2] : 16.7);
   while (perf.stepsWindow.length && perf.stepsWindow[0][0] < now - 1000) perf.stepsWindow.shift();
   // steps/s of simulated network per second of wall time, over the last second
   perf.sps = running ? perf.stepsWindow.reduce((a, w) => a + w[1], 0) : 0;
@@ -226,15 +256,41 @@ function frame(now) {
     drawChart();
   }
   drawCircuitChart(now);
+  views?.tick(now);
+  if (now - lastLagPaint > 250) paintLags(now);
   if (pad.dirty) updateDrawing();
   requestAnimationFrame(frame);
 }
 
-function sizeCanvas(c) {
-  const dpr = Math.min(3, window.devicePixelRatio || 1);
-  const w = Math.round((c.clientWidth || 520) * dpr), h = Math.round(w * 300 / 520);
-  if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
-  return dpr;
+let lastLagPaint = 0;
+const fmtLag = (v) => `${v.toFixed(1)} ms`;
+function paintLags(now) {
+  lastLagPaint = now;
+  const lags = pg.delay_lags();
+  const prospective = pg.param("prospective") > 0.5;
+  $("lag-mode").textContent = prospective ? "with prospective rates" : "without lookahead";
+  if (lags.length === 2) {
+    $("lag-pro").textContent = fmtLag(lags[0]);
+    $("lag-plain").textContent = fmtLag(lags[1]);
+    $("lag-now").textContent = fmtLag(prospective ? lags[0] : lags[1]);
+  }
+  const regime = pg.regime();
+  const names = ["1 of 3: no nudging, no plasticity — E settles toward 0", "2 of 3: output nudged, plasticity off — E stays up", "3 of 3: plasticity on — E falls as the synapses learn"];
+  $("regime-note").textContent = regime >= 0 ? `Regime ${names[regime]}` : "";
+  if (regime < 0 && regimeSpeedBefore !== null) { setSpeed(regimeSpeedBefore); regimeSpeedBefore = null; }
+  const s = pg.stats();
+  $("interneurons-note").textContent = s.feedback === "microcircuit" ? ""
+    : "The interneurons are idle: choose “interneuron microcircuit” as the top-down path to switch them on.";
+}
+let regimeSpeedBefore = null;
+function setSpeed(v) {
+  speed = Number.isFinite(v) && v > 0 ? v : Infinity;
+  stepCarry = 0;
+  // Every step is recorded in slow motion (so an error is seen travelling); every 10th otherwise.
+  pg.set_probe_stride(Number.isFinite(speed) && speed <= 1 ? 1 : 10);
+  const sel = $("speed");
+  const opt = [...sel.options].find((o) => Number(o.value) === speed);
+  if (opt) sel.value = opt.value;
 }
 function drawChart() {
   const dpr = sizeCanvas($("acc-chart"));
@@ -378,10 +434,23 @@ addEventListener("keydown", (ev) => {
   if (helpDialog.open) return;
   if (/^[0-9]$/.test(ev.key)) teach(Number(ev.key));
   else if (ev.key === " " && ev.target.tagName !== "BUTTON") { ev.preventDefault(); ui.play.click(); }
-  else if (ev.key === "." && !running) {
-    try { pg.train_steps(1); } catch (e) { showError(`Paused: ${e}`); } // one step of dt
-  }
+  else if (ev.key === ".") stepOnce();
+  else if (ev.key === "r") ui.reset.click();
+  else if (ev.key === "s" || ev.key === "f") {
+    const sel = $("speed");
+    const k = Math.max(0, Math.min(sel.options.length - 1, sel.selectedIndex + (ev.key === "s" ? -1 : 1)));
+    setSpeed(Number(sel.options[k].value));
+  } else if (ev.key === "t") tour.start();
 });
+
+/** Pause (if running) and advance exactly one step of dt; the delay demo steps with it. */
+function stepOnce() {
+  if (running) ui.play.click();
+  try {
+    pg.train_steps(1);
+    pg.delay_advance(Math.max(1, Math.round(dtMs)));
+  } catch (e) { showError(`Paused: ${e}`); }
+}
 
 function refreshGallery() {
   const answers = pg.taught_answers();
@@ -422,6 +491,10 @@ function syncAfterJump() {
   feedbackSelect.value = pg.feedback();
   refreshGallery();
   chartDirty = true;
+  params?.syncAll();
+  dtMs = pg.param("dt");
+  $("probe-neuron").value = pg.set_probe_neuron(Number($("probe-neuron").value) || 0);
+  views?.all(performance.now());
 }
 
 // ---------- controls ----------
@@ -443,7 +516,7 @@ feedbackSelect.addEventListener("change", () => {
   }
 });
 ui.reset.addEventListener("click", () => {
-  pg.reset();
+  try { pg.reset(); } catch (e) { showError(`Could not reset: ${e}`); return; }
   syncAfterJump();
   chartDirty = true;
   ui.error.hidden = true;
@@ -482,6 +555,50 @@ async function main() {
   }
   const seed = parseSeed();
   pg = new Playground({ seed });
+  $("p-seed").value = seed;
+  dtMs = pg.param("dt");
+  const paramNote = $("param-note");
+  params = createParams(pg, {
+    onNote: (text) => { paramNote.textContent = text; },
+    onChange: (name) => { if (name === "dt") dtMs = pg.param("dt"); },
+  });
+  views = createViews(pg, {
+    dark: () => darkQuery.matches,
+    getInput: () => pg.input(),
+    intervalMs: () => (Number.isFinite(speed) ? 100 : 250),
+  });
+  tour = createTour();
+  $("tour").addEventListener("click", () => tour.start());
+  $("speed").addEventListener("change", () => setSpeed(Number($("speed").value)));
+  $("step").addEventListener("click", stepOnce);
+  $("regimes").addEventListener("click", () => {
+    try {
+      pg.start_regimes();
+    } catch (e) { paramNote.textContent = `Could not start the regimes: ${e}`; return; }
+    if (regimeSpeedBefore === null) regimeSpeedBefore = speed;
+    setSpeed(0.1);
+    if (!running) ui.play.click();
+  });
+  $("probe-neuron").addEventListener("change", () => {
+    const raw = Number($("probe-neuron").value);
+    const k = pg.set_probe_neuron(Number.isFinite(raw) && raw >= 0 ? Math.floor(raw) : 0);
+    if (String(k) !== $("probe-neuron").value) paramNote.textContent = `Following hidden neuron ${k} (there are ${pg.param("hidden")}, numbered from 0).`;
+    $("probe-neuron").value = k;
+  });
+  $("rebuild").addEventListener("click", () => {
+    const hidden = Number($("p-hidden").value), seedWanted = $("p-seed").value.trim() === "" ? NaN : Number($("p-seed").value);
+    try {
+      const notes = pg.rebuild(hidden, seedWanted);
+      paramNote.textContent = `New network: ${pg.param("hidden")} hidden neurons, seed ${pg.param("seed")}; what was learned before is discarded.${notes.length ? " " + notes.join("; ") + "." : ""}`;
+    } catch (e) {
+      paramNote.textContent = `Kept the running network: ${e}`;
+    }
+    $("p-hidden").value = pg.param("hidden");
+    $("p-seed").value = pg.param("seed");
+    $("probe-neuron").max = pg.param("hidden") - 1;
+    lastHistoryLen = -1;
+    syncAfterJump();
+  });
   window.nla = {
     stats: () => {
       const s = pg.stats();
@@ -534,6 +651,18 @@ async function main() {
     trace: (name, layer = 0) => { const t = readTrace(name, layer); return t && Array.from(t); },
     /** Benchmark a fresh network of any NetConfig (e.g. {layers: [784, 500, 10]}) on the test digits. */
     benchNetwork: (netConfig, ms = 3000) => pg.bench(netConfig, ms),
+    /** The series a live view draws, as on screen ({time_s, series: [{name, values}], …}). */
+    viewSeries: (view) => pg.view_series(view),
+    viewsDrawn: () => views.drawn(),
+    /** Paint a live view now (even if hidden); returns the milliseconds it took. */
+    paintView: (id) => views.paintNow(id),
+    delayLags: () => Array.from(pg.delay_lags()),
+    param: (name) => pg.param(name),
+    setParam: (name, value) => { params.set(name, value); return pg.param(name); },
+    setSpeed: (v) => setSpeed(v),
+    speed: () => speed,
+    regime: () => pg.regime(),
+    tourStep: () => tour.step(),
     /** Benchmark: run learning steps flat out for `ms` (blocks the tab), return steps/s. */
     benchSteps: (ms = 2000) => {
       const t0 = performance.now();
@@ -559,7 +688,7 @@ async function main() {
     return;
   }
   running = true;
-  ui.play.disabled = ui.reset.disabled = feedbackSelect.disabled = false;
+  for (const id of ["play", "reset", "feedback", "step", "speed", "regimes", "rebuild"]) $(id).disabled = false;
   setStatus("Learning. Loading the rest of the training set in the background…");
   document.body.dataset.ready = "true";
   // The remaining training chunks, one after another, while learning runs.

@@ -1,0 +1,230 @@
+// The live views, time control and parameter controls of the page, in headless Chromium.
+// Everything is counted in simulated steps, never timed; screenshots of each view go to
+// test-output/ (look at them).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { serve, launch, openPage, OUT } from "./harness.mjs";
+
+let srv, browser;
+before(async () => { srv = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await srv?.close(); });
+
+async function ready(viewport) {
+  const { page, problems } = await openPage(browser, srv.url, viewport);
+  await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 60_000 });
+  return { page, problems };
+}
+
+const CHART_VIEWS = ["errors", "energy", "neuron", "interneurons", "delay"];
+
+function assertFiniteSeries(data, view) {
+  assert.ok(data.time_s.length > 0, `${view}: no time axis`);
+  assert.ok(data.series.length > 0, `${view}: no series`);
+  for (const s of data.series) {
+    assert.ok(s.values.length > 0, `${view}/${s.name}: empty`);
+    assert.equal(s.values.length, data.time_s.length, `${view}/${s.name}: length differs from the time axis`);
+    assert.ok(s.values.every(Number.isFinite), `${view}/${s.name}: non-finite value`);
+  }
+  assert.ok(data.time_s.every(Number.isFinite), `${view}: non-finite time`);
+}
+
+test("every live view draws non-empty, finite data; screenshots of each", async () => {
+  const { page, problems } = await ready({ width: 1360, height: 900 });
+  await page.evaluate(() => { window.nla.pause(); window.nla.step(3000); });
+  // Errors are not flat zero while learning (the output is nudged toward each label).
+  const errors = await page.evaluate(() => window.nla.viewSeries("errors"));
+  const out = errors.series.find((s) => s.name.startsWith("output"));
+  assert.ok(Math.max(...out.values) > 0.01, `output error stays ${Math.max(...out.values)}`);
+  const apical = errors.series.find((s) => s.name.startsWith("apical"));
+  assert.ok(Math.max(...apical.values) > 0, "no apical error");
+  await page.evaluate(() => window.nla.paintView("errors"));
+  await page.locator("#v-errors").screenshot({ path: path.join(OUT, "view-errors-weight-transport.png") });
+  // The interneurons only work in the microcircuit: switch it on and let them run a while.
+  await page.evaluate(() => { window.nla.setFeedback("microcircuit"); window.nla.step(2000); });
+  for (const view of CHART_VIEWS) {
+    const data = await page.evaluate((v) => window.nla.viewSeries(v), view);
+    assertFiniteSeries(data, view);
+    const ms = await page.evaluate((v) => window.nla.paintView(v), view);
+    assert.ok(Number.isFinite(ms));
+  }
+  // Interneurons are active in the microcircuit: voltages move and follow their targets.
+  const inter = await page.evaluate(() => window.nla.viewSeries("interneurons"));
+  const u = inter.series[0].values;
+  assert.ok(Math.max(...u) - Math.min(...u) > 1e-3, "interneuron 1 voltage is flat");
+  // Receptive fields and the glance picture: what was painted, read back.
+  for (const v of ["fields", "glance"]) await page.evaluate((id) => window.nla.paintView(id), v);
+  const drawn = await page.evaluate(() => window.nla.viewsDrawn());
+  assert.equal(drawn.fields, 32);
+  for (const k of ["hidden_u", "hidden_error", "output_u", "output_target", "interneuron_u"]) {
+    assert.ok(drawn.glance[k].length > 0 && drawn.glance[k].every(Number.isFinite), `glance ${k}`);
+  }
+  assert.equal(drawn.glance.microcircuit, true);
+  // The receptive-field canvas holds non-black pixels (the weights are not all zero).
+  const lit = await page.evaluate(() => {
+    const c = document.getElementById("fields");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 30) n++;
+    return n / (d.length / 4);
+  });
+  assert.ok(lit > 0.2, `receptive fields mostly black (${lit})`);
+  for (const id of ["v-errors", "v-energy", "v-neuron", "v-interneurons", "v-delay", "v-fields", "v-glance", "h-circuit"]) {
+    const el = id.startsWith("h-") ? page.locator(`#${id}`).locator("..") : page.locator(`#${id}`);
+    await el.screenshot({ path: path.join(OUT, `view-${id.replace(/^[vh]-/, "")}.png`) });
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("pause stops simulated time exactly; Step and '.' advance it by exactly one dt", async () => {
+  const { page, problems } = await ready({ width: 1360, height: 900 });
+  await page.evaluate(() => window.nla.pause());
+  const t0 = await page.evaluate(() => window.nla.stats().sim_time_s);
+  await page.waitForTimeout(400); // ~24 frames in which nothing may move
+  assert.equal(await page.evaluate(() => window.nla.stats().sim_time_s), t0);
+  await page.click("#step");
+  const t1 = await page.evaluate(() => window.nla.stats().sim_time_s);
+  assert.ok(Math.abs(t1 - t0 - 0.001) < 1e-9, `Step advanced ${t1 - t0} s`);
+  await page.locator("body").press(".");
+  const t2 = await page.evaluate(() => window.nla.stats().sim_time_s);
+  assert.ok(Math.abs(t2 - t1 - 0.001) < 1e-9, `'.' advanced ${t2 - t1} s`);
+  // With dt = 0.5 ms a step is half as long, and the presentation time stays 10 ms.
+  await page.click("#params-panel summary");
+  await page.fill("#p-dt", "0.5");
+  await page.locator("#p-dt").dispatchEvent("change");
+  assert.equal(await page.evaluate(() => window.nla.param("dt")), 0.5);
+  assert.equal(await page.evaluate(() => window.nla.param("presentation_ms")), 10);
+  await page.click("#step");
+  const t3 = await page.evaluate(() => window.nla.stats().sim_time_s);
+  assert.ok(Math.abs(t3 - t2 - 0.0005) < 1e-9, `Step at dt 0.5 advanced ${t3 - t2} s`);
+  assert.equal(await page.evaluate(() => window.nla.stats().running), false);
+  assert.deepEqual(problems, []);
+});
+
+test("switching prospective rates off makes the delay demo lag, as measured on the page", async () => {
+  const { page, problems } = await ready({ width: 1360, height: 900 });
+  await page.evaluate(() => window.nla.pause());
+  // The demo follows the page's clock; step it by hand, a full window of 900 ms.
+  for (let k = 0; k < 9; k++) await page.evaluate(() => { for (let i = 0; i < 100; i++) document.getElementById("step").click(); });
+  await page.waitForFunction(() => document.getElementById("lag-now").textContent.endsWith("ms"), null, { timeout: 10_000 });
+  const lagOn = parseFloat(await page.textContent("#lag-now"));
+  assert.ok(lagOn <= 1, `prospective lag ${lagOn} ms`);
+  await page.click("#params-panel summary");
+  await page.click("#p-prospective");
+  assert.equal(await page.evaluate(() => window.nla.param("prospective")), 0);
+  await page.waitForFunction(() => document.getElementById("lag-mode").textContent.includes("without"), null, { timeout: 10_000 });
+  const lagOff = parseFloat(await page.textContent("#lag-now"));
+  assert.ok(lagOff >= 20 && lagOff <= 40, `no-lookahead lag ${lagOff} ms (three neurons of τ = 10 ms)`);
+  const [pro, plain] = await page.evaluate(() => window.nla.delayLags());
+  assert.equal(plain, lagOff);
+  assert.ok(pro <= 1);
+  await page.locator("#v-delay").screenshot({ path: path.join(OUT, "view-delay-no-lookahead.png") });
+  assert.deepEqual(problems, []);
+});
+
+test("the three energy regimes: E settles, rises with nudging, falls with plasticity", async () => {
+  const { page, problems } = await ready({ width: 1360, height: 900 });
+  await page.evaluate(() => { window.nla.step(2000); });
+  // Click and pause in one go: no frame runs between them, so the steps below count exactly.
+  await page.evaluate(() => { document.getElementById("regimes").click(); window.nla.pause(); });
+  assert.equal(await page.evaluate(() => window.nla.regime()), 0);
+  const energyAt = async () => {
+    const d = await page.evaluate(() => window.nla.viewSeries("energy"));
+    return d.series[0].values.at(-1);
+  };
+  await page.evaluate(() => window.nla.step(149));
+  const free = await energyAt();
+  await page.evaluate(() => window.nla.step(150));
+  assert.equal(await page.evaluate(() => window.nla.regime()), 1);
+  const nudged = await energyAt();
+  await page.evaluate(() => window.nla.step(300));
+  assert.equal(await page.evaluate(() => window.nla.regime()), 2);
+  const learned = await energyAt();
+  assert.ok(free < 0.01 * nudged, `free E ${free} vs nudged ${nudged}`);
+  assert.ok(learned < 0.5 * nudged, `E after plasticity ${learned} vs nudged ${nudged}`);
+  const marks = (await page.evaluate(() => window.nla.viewSeries("energy"))).marks.map((m) => m[1]);
+  assert.deepEqual(marks.slice(-3), ["1: β = 0", "2: nudged", "3: plastic"]);
+  await page.evaluate(() => window.nla.paintView("energy"));
+  await page.locator("#v-energy").screenshot({ path: path.join(OUT, "view-energy-regimes.png") });
+  await page.evaluate(() => window.nla.step(5));
+  assert.equal(await page.evaluate(() => window.nla.regime()), -1, "the stream resumes");
+  assert.deepEqual(problems, []);
+});
+
+test("nonsense and extreme values in every control are clamped or refused, never NaN", async () => {
+  const { page, problems } = await ready({ width: 1360, height: 900 });
+  await page.click("#params-panel summary");
+  const names = await page.evaluate(() => [...document.querySelectorAll("#param-fields input[type=number]")].map((e) => e.id));
+  assert.ok(names.length >= 7, names.join());
+  for (const id of names) {
+    for (const raw of ["abc", "1e308", "-1e308", "NaN", "", "0.0000001", "99999"]) {
+      await page.fill(`#${id}`, "");
+      await page.locator(`#${id}`).pressSequentially(raw === "" ? " " : raw).catch(() => {});
+      await page.locator(`#${id}`).dispatchEvent("change");
+      const v = await page.evaluate((n) => window.nla.param(n.slice(2)), id);
+      assert.ok(Number.isFinite(v), `${id} = ${raw} gave ${v}`);
+      const shown = await page.inputValue(`#${id}`);
+      assert.ok(Number.isFinite(Number(shown)) && shown !== "", `${id} shows ${shown} after ${raw}`);
+    }
+  }
+  // An out-of-range value says what happened.
+  await page.fill("#p-beta", "50");
+  await page.locator("#p-beta").dispatchEvent("change");
+  assert.match(await page.textContent("#param-note"), /outside 0–1; using 1/);
+  // Every combination of extremes runs without drawing NaN or freezing the tab.
+  const extremes = await page.evaluate(() => {
+    const specs = ["beta", "eta", "eta_ip", "eta_pi", "presentation_ms", "dt", "beta_i"];
+    const lo = { beta: 0, eta: 0, eta_ip: 0, eta_pi: 0, presentation_ms: 1, dt: 0.1, beta_i: 0 };
+    const hi = { beta: 1, eta: 0.2, eta_ip: 0.5, eta_pi: 0.5, presentation_ms: 200, dt: 2, beta_i: 0.9 };
+    const results = [];
+    const modes = ["weight-transport", "random", "microcircuit"];
+    for (let combo = 0; combo < 12; combo++) {
+      window.nla.pause();
+      window.nla.reset();
+      window.nla.setFeedback(modes[combo % 3]);
+      for (const [k, name] of specs.entries()) window.nla.setParam(name, ((combo >> (k % 3)) & 1) ? hi[name] : lo[name]);
+      window.nla.setParam("prospective", combo % 2);
+      let error = null;
+      try { window.nla.step(2000); } catch (e) { error = String(e); }
+      const s = window.nla.stats();
+      const finite = ["errors", "energy", "neuron", "interneurons", "delay"].every((v) =>
+        window.nla.viewSeries(v).series.every((x) => x.values.every(Number.isFinite)));
+      const out = window.nla.drawnAnswer();
+      results.push({ combo, error, finite, t: s.sim_time_s, answerOk: out === null || (out >= 0 && out <= 9) });
+    }
+    return results;
+  });
+  for (const r of extremes) {
+    assert.ok(r.finite, `combination ${r.combo}: non-finite data in a view`);
+    assert.ok(Number.isFinite(r.t), `combination ${r.combo}: time ${r.t}`);
+    if (r.error) assert.match(r.error, /diverged.*restored/, `combination ${r.combo}: ${r.error}`);
+  }
+  // The page still answers and paints.
+  await page.evaluate(() => { window.nla.reset(); window.nla.play(); });
+  await page.waitForFunction(() => window.nla.stats().steps_per_s > 0, null, { timeout: 10_000 });
+  assert.deepEqual(problems, []);
+});
+
+test("speed control, slow motion and the guided tour work from the keyboard", async () => {
+  const { page, problems } = await ready({ width: 1360, height: 900 });
+  await page.locator("body").press("s");
+  assert.equal(await page.evaluate(() => window.nla.speed()), 10);
+  for (let k = 0; k < 6; k++) await page.locator("body").press("s");
+  assert.equal(await page.evaluate(() => window.nla.speed()), 0.01);
+  // At 1/100 real time the network advances about 10 steps per wall second.
+  const s0 = await page.evaluate(() => window.nla.stats().steps);
+  await page.waitForTimeout(1000);
+  const s1 = await page.evaluate(() => window.nla.stats().steps);
+  assert.ok(s1 - s0 <= 30, `slow motion ran ${s1 - s0} steps in ~1 s`);
+  await page.locator("body").press("f");
+  assert.equal(await page.evaluate(() => window.nla.speed()), 0.03);
+  await page.locator("body").press("t");
+  assert.equal(await page.evaluate(() => window.nla.tourStep()), 0);
+  assert.equal(await page.isVisible("#tour-box"), true);
+  await page.screenshot({ path: path.join(OUT, "tour.png") });
+  await page.keyboard.press("Enter"); // "Next" has the focus
+  assert.equal(await page.evaluate(() => window.nla.tourStep()), 1);
+  await page.keyboard.press("Escape");
+  assert.equal(await page.isVisible("#tour-box"), false);
+  assert.deepEqual(problems, []);
+});
