@@ -26,4 +26,6 @@ pub mod data_files;
 #[cfg(target_arch = "wasm32")]
 mod web;
 #[cfg(target_arch = "wasm32")]
+mod web_eval;
+#[cfg(target_arch = "wasm32")]
 mod web_views;

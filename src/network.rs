@@ -898,6 +898,35 @@ impl Network {
         buf.u.last().unwrap()
     }
 
+    /// All forward weights and biases, layer by layer (W_l then b_l): what `infer` needs.
+    pub fn flat_weights(&self) -> Vec<f32> {
+        let mut out = Vec::with_capacity(self.layers.iter().map(|l| l.w.len() + l.b.len()).sum());
+        for l in &self.layers {
+            out.extend_from_slice(&l.w);
+            out.extend_from_slice(&l.b);
+        }
+        out
+    }
+
+    /// Set the forward weights and biases from `flat_weights` output of a network of this shape.
+    pub fn set_flat_weights(&mut self, flat: &[f32]) -> Result<(), String> {
+        let need: usize = self.layers.iter().map(|l| l.w.len() + l.b.len()).sum();
+        if flat.len() != need {
+            return Err(format!("expected {need} weights, got {}", flat.len()));
+        }
+        if !flat.iter().all(|v| v.is_finite()) {
+            return Err("the weights are not all finite".into());
+        }
+        let mut at = 0;
+        for l in &mut self.layers {
+            let (w, b) = (l.w.len(), l.b.len());
+            l.w.copy_from_slice(&flat[at..at + w]);
+            l.b.copy_from_slice(&flat[at + w..at + w + b]);
+            at += w + b;
+        }
+        Ok(())
+    }
+
     /// Index of the most depolarised output neuron.
     pub fn argmax(v: &[f32]) -> usize {
         let mut best = 0;

@@ -287,6 +287,11 @@ pub struct Session {
     pub regimes: Option<Regimes>,
     /// Simulated time (s) at which each regime began, with its number (the last few).
     pub regime_marks: Vec<(f64, u8)>,
+    /// Test sweeps run elsewhere (the page's evaluation worker): `eval_pending` stays false and
+    /// the caller takes snapshots with `begin_external_sweep`.
+    pub external_eval: bool,
+    /// The snapshot out for evaluation: (training digits, simulated s) when it was taken.
+    external_sweep: Option<(u64, f64)>,
 }
 
 impl Session {
@@ -330,6 +335,8 @@ impl Session {
             probe_neuron: 0,
             regimes: None,
             regime_marks: vec![],
+            external_eval: false,
+            external_sweep: None,
         })
     }
 
@@ -429,6 +436,7 @@ impl Session {
         // What belongs to the abandoned timeline goes: its sweep, its fallback weights, the
         // accuracy points and traces recorded after the checkpoint.
         self.sweep = None;
+        self.external_sweep = None;
         self.last_good = Some(self.net.clone());
         self.history.retain(|p| p.samples <= self.samples_seen);
         self.last_sweep_samples = self.history.last().map(|p| p.samples);
@@ -824,6 +832,10 @@ impl Session {
 
     /// Is a test sweep due (or running)?
     pub fn eval_pending(&self) -> bool {
+        !self.external_eval && self.sweep_due()
+    }
+
+    fn sweep_due(&self) -> bool {
         self.sweep.is_some()
             || (!self.test.is_empty()
                 && self
@@ -876,6 +888,43 @@ impl Session {
         Some(p)
     }
 
+    /// With `external_eval`: if a sweep is due and none is out, a snapshot of the weights (β = 0
+    /// state) for the evaluator; the point is recorded by `end_external_sweep`.
+    pub fn begin_external_sweep(&mut self) -> Option<Network> {
+        if !self.external_eval || self.external_sweep.is_some() || !self.sweep_due() {
+            return None;
+        }
+        let mut snapshot = self.net.clone();
+        snapshot.reset_state();
+        self.last_good = Some(snapshot.clone());
+        self.last_sweep_samples = Some(self.samples_seen);
+        self.external_sweep = Some((self.samples_seen, self.net.time / 1000.0));
+        Some(snapshot)
+    }
+
+    /// The evaluator's answer for the snapshot out: `correct` of `n` official test digits.
+    pub fn end_external_sweep(&mut self, correct: usize, n: usize) -> Option<AccuracyPoint> {
+        let (samples, time_s) = self.external_sweep.take()?;
+        if n == 0 || correct > n {
+            return None;
+        }
+        let p = AccuracyPoint {
+            samples,
+            time_s,
+            accuracy: correct as f64 / n as f64,
+            n,
+        };
+        self.history.push(p);
+        Some(p)
+    }
+
+    /// Forget a snapshot that will not come back (the evaluator failed); the next is taken.
+    pub fn abandon_external_sweep(&mut self) {
+        if self.external_sweep.take().is_some() {
+            self.last_sweep_samples = self.history.last().map(|p| p.samples);
+        }
+    }
+
     /// Accuracy of the current weights on the first `n` test digits, computed at once.
     pub fn test_accuracy(&mut self, n: usize) -> f64 {
         let n = n.min(self.test.len());
@@ -894,4 +943,17 @@ impl Session {
     pub fn answer(&mut self, x: &[f32]) -> Vec<f32> {
         self.net.infer(x, &mut self.buf).to_vec()
     }
+}
+
+/// How many of the first `n` digits of `test` the network answers right (free state, β = 0).
+pub fn count_correct(net: &Network, test: &Dataset, n: usize, buf: &mut InferBuffers) -> usize {
+    let mut x = [0.0f32; PIXELS];
+    let mut correct = 0;
+    for i in 0..n.min(test.len()) {
+        to_rates(test.image(i), &mut x);
+        if Network::argmax(net.infer(&x, buf)) == test.labels[i] as usize {
+            correct += 1;
+        }
+    }
+    correct
 }

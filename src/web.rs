@@ -483,6 +483,7 @@ impl Playground {
             .collect();
         let feedback = old.net.config.feedback;
         let stride = old.probes.stride;
+        let old_external = old.external_eval;
         let probe_neuron = old.probe_neuron;
         let mut fresh =
             Session::new(self.net_config.clone(), old.task.clone(), self.seed).map_err(js_err)?;
@@ -493,6 +494,7 @@ impl Playground {
         let mut rng = crate::rng::Rng::new(self.seed ^ 0x5EED);
         fresh.set_feedback(feedback, &mut rng).map_err(js_err)?;
         fresh.set_probe_stride(stride);
+        fresh.external_eval = old_external;
         fresh.probe_neuron = probe_neuron.min(fresh.net.layers[0].n.saturating_sub(1));
         fresh.train = std::mem::take(&mut self.session.train);
         fresh.test = std::mem::take(&mut self.session.test);

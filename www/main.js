@@ -168,6 +168,50 @@ function paintReadouts(s) {
     : s.test_accuracy == null ? "" : `Latest: ${(100 * s.test_accuracy).toFixed(2)} % on ${fmtInt(s.test_digits)} digits after ${fmtInt(s.test_accuracy_at_samples)} training digits.`;
 }
 
+// ---------- test sweeps on a second thread ----------
+// A worker scores weight snapshots on the official test digits, so sweeps take no time from
+// learning or painting here. Without workers (or if it fails) the sweeps run in this thread.
+const evaluator = { worker: null, busy: false, id: 0 };
+function startEvaluator(images, labels) {
+  let w;
+  try {
+    w = new Worker(new URL("./eval-worker.js", import.meta.url), { type: "module" });
+  } catch (e) {
+    console.warn("evaluation worker unavailable, testing in the page:", e);
+    return;
+  }
+  const fallBack = (msg) => {
+    console.warn("evaluation worker failed, testing in the page:", msg);
+    w.terminate();
+    evaluator.worker = null;
+    evaluator.busy = false;
+    pg.set_external_eval(false);
+  };
+  w.onmessage = ({ data }) => {
+    if (data.type === "test") {
+      evaluator.worker = w;
+      pg.set_external_eval(true);
+    } else if (data.type === "result") {
+      evaluator.busy = false;
+      if (data.id === evaluator.id && pg.end_external_sweep(data.correct, data.n)) {
+        chartDirty = true;
+        const h = pg.history();
+        timeline.push({ ...h[h.length - 1], wall_ms: performance.now() });
+      }
+    } else if (data.type === "error") fallBack(data.message);
+  };
+  w.onerror = (e) => { e.preventDefault?.(); fallBack(e.message ?? "could not start"); };
+  w.postMessage({ type: "test", images: images.slice(), labels: labels.slice() });
+}
+function dispatchSweep() {
+  if (!evaluator.worker || evaluator.busy) return;
+  const weights = pg.begin_external_sweep();
+  if (!weights.length) return;
+  evaluator.busy = true;
+  evaluator.id += 1;
+  evaluator.worker.postMessage({ type: "eval", id: evaluator.id, layers: pg.layer_sizes(), weights, n: pg.eval_size() }, [weights.buffer]);
+}
+
 // ---------- the loop ----------
 const outBars = makeBars($("out-bars"));
 const drawBars = makeBars($("draw-bars"));
@@ -241,6 +285,7 @@ function frame(now) {
   while (perf.frames.length && perf.frames[0] < now - 1000) perf.frames.shift();
   perf.fps = perf.frames.length > 1 ? (perf.frames.length - 1) * 1000 / (now - perf.frames[0]) : 0;
   if (running && !fatal) simulate(perf.frames.length > 1 ? now - perf.frames[perf.frames.length - 2] : 16.7);
+  if (!fatal) dispatchSweep();
   while (perf.stepsWindow.length && perf.stepsWindow[0][0] < now - 1000) perf.stepsWindow.shift();
   // steps/s of simulated network per second of wall time, over the last second
   perf.sps = running ? perf.stepsWindow.reduce((a, w) => a + w[1], 0) : 0;
@@ -679,6 +724,7 @@ async function main() {
     for (const f of ["test-images.idx.gz", "test-labels.idx.gz", "train-images-0.idx.gz", "train-labels-0.idx.gz"]) loading.total += files[f]?.bytes ?? 0;
     const [teI, teL] = await loadPair(files, "test-images.idx.gz", "test-labels.idx.gz");
     pg.set_test(teI, teL);
+    startEvaluator(teI, teL);
     const [trI, trL] = await loadPair(files, "train-images-0.idx.gz", "train-labels-0.idx.gz");
     pg.add_train("training chunk 0", trI, trL);
   } catch (e) {
