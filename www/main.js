@@ -271,15 +271,19 @@ function simulate(frameMs) {
   perf.stepsWindow.push([trainEnd, steps, trainEnd - t0]);
 }
 
+// The last frame's own work (simulation + painting), ms: a late frame counts against the budget
+// only when this page's work could have made it late — not when another program took the CPU.
+let lastWorkMs = 0;
 function adaptBudget(now) {
   const interval = now - perf.lastFrame;
   perf.lastFrame = now;
   if (interval > 250) return; // first frame, or back from a hidden tab
-  if (interval > 19) budgetMs = Math.max(BUDGET_MIN_MS, budgetMs * 0.85);
+  if (interval > 19 && lastWorkMs > 14) budgetMs = Math.max(BUDGET_MIN_MS, budgetMs * 0.85);
   else if (interval < 17.5) budgetMs = Math.min(BUDGET_MAX_MS, budgetMs + 0.05);
 }
 
 function frame(now) {
+  const workStart = performance.now();
   adaptBudget(now);
   perf.frames.push(now);
   while (perf.frames.length && perf.frames[0] < now - 1000) perf.frames.shift();
@@ -304,6 +308,7 @@ function frame(now) {
   views?.tick(now);
   if (now - lastLagPaint > 250) paintLags(now);
   if (pad.dirty) updateDrawing();
+  lastWorkMs = performance.now() - workStart;
   requestAnimationFrame(frame);
 }
 
