@@ -5,9 +5,10 @@ import { createViews, sizeCanvas } from "./views.js";
 import { createParams, createTour } from "./controls.js";
 
 const $ = (id) => document.getElementById(id);
-// Compute budget per frame, adapted (as in Distill's Growing-NCA demo) so the page keeps its
-// display rate: it shrinks when frames come late and grows back slowly while they are on time.
-const BUDGET_MIN_MS = 2, BUDGET_MAX_MS = 14;
+// Work budget per frame (painting first, then learning for the rest of it), adapted (as in
+// Distill's Growing-NCA demo) so the page keeps its display rate: it shrinks when frames come
+// late and grows back slowly while they are on time.
+const BUDGET_MIN_MS = 3, BUDGET_MAX_MS = 14.5;
 let budgetMs = 8;
 const EVAL_SHARE = 0.4; // share of the budget for test sweeps while one is due
 
@@ -218,9 +219,10 @@ const drawBars = makeBars($("draw-bars"));
 const darkQuery = matchMedia("(prefers-color-scheme: dark)");
 darkQuery.addEventListener?.("change", () => { chartDirty = true; });
 
-function simulate(frameMs) {
+function simulate(frameMs, deadline) {
   const t0 = performance.now();
-  const trainUntil = t0 + (pg.eval_pending() ? budgetMs * (1 - EVAL_SHARE) : budgetMs);
+  const budget = Math.max(0.5, deadline - t0);
+  const trainUntil = t0 + (pg.eval_pending() ? budget * (1 - EVAL_SHARE) : budget);
   let steps = 0;
   // The delay demo runs at the chosen speed, at most real time (faster would be a blur).
   const demoSpeed = Number.isFinite(speed) ? Math.min(speed, 1) : 1;
@@ -261,7 +263,7 @@ function simulate(frameMs) {
     showError(`Paused: ${e}`);
   }
   const trainEnd = performance.now();
-  while (pg.eval_pending() && performance.now() < t0 + budgetMs) {
+  while (pg.eval_pending() && performance.now() < deadline) {
     if (pg.eval_digits(10)) {
       chartDirty = true;
       const h = pg.history();
@@ -278,7 +280,7 @@ function adaptBudget(now) {
   const interval = now - perf.lastFrame;
   perf.lastFrame = now;
   if (interval > 250) return; // first frame, or back from a hidden tab
-  if (interval > 19 && lastWorkMs > 14) budgetMs = Math.max(BUDGET_MIN_MS, budgetMs * 0.85);
+  if (interval > 19 && lastWorkMs > budgetMs - 1) budgetMs = Math.max(BUDGET_MIN_MS, budgetMs * 0.85);
   else if (interval < 17.5) budgetMs = Math.min(BUDGET_MAX_MS, budgetMs + 0.05);
 }
 
@@ -288,12 +290,13 @@ function frame(now) {
   perf.frames.push(now);
   while (perf.frames.length && perf.frames[0] < now - 1000) perf.frames.shift();
   perf.fps = perf.frames.length > 1 ? (perf.frames.length - 1) * 1000 / (now - perf.frames[0]) : 0;
-  if (running && !fatal) simulate(perf.frames.length > 1 ? now - perf.frames[perf.frames.length - 2] : 16.7);
   if (!fatal) dispatchSweep();
   while (perf.stepsWindow.length && perf.stepsWindow[0][0] < now - 1000) perf.stepsWindow.shift();
   // steps/s of simulated network per second of wall time, over the last second
   perf.sps = running ? perf.stepsWindow.reduce((a, w) => a + w[1], 0) : 0;
 
+  // Paint first (the state of the last frame's steps), then learn for the rest of the budget:
+  // a frame with a chart to draw learns a little less, and no frame runs over.
   const s = pg.stats();
   paintReadouts(s);
   paintDigit($("digit"), pg.input());
@@ -308,6 +311,7 @@ function frame(now) {
   views?.tick(now);
   if (now - lastLagPaint > 250) paintLags(now);
   if (pad.dirty) updateDrawing();
+  if (running && !fatal) simulate(perf.frames.length > 1 ? now - perf.frames[perf.frames.length - 2] : 16.7, workStart + budgetMs);
   lastWorkMs = performance.now() - workStart;
   requestAnimationFrame(frame);
 }
