@@ -24,5 +24,6 @@ for net in "784-500-10 --feedback weight-transport" "784-300-10 --feedback micro
     line="$line; weights $((weights*4/1024)) KiB: one fused read+write pass per step = $((weights*8/1024)) KiB/step, i.e. $(python3 -c "print(round($port*$weights*8/1e9,1))") GB/s at the portable rate (less in fact: silent inputs are skipped)"
   fi
   echo "$line"
+  [ "$*" = "784-300-10" ] && default_native=$port
 done
-(cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund >/dev/null; } && node bench.mjs)
+(cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund >/dev/null; } && NATIVE_SPS=$default_native node bench.mjs)

@@ -35,7 +35,10 @@ try {
   console.log(`page: load → displayed test accuracy ≥ 85 %: ${fmt(t85)}`);
   console.log(`page: load → displayed test accuracy ≥ 90 %: ${fmt(t90)}`);
   console.log(`page: load → displayed test accuracy ≥ 95 %: ${fmt(t95)}`);
-  console.log(`page while learning + evaluating + painting: ${mean(0).toFixed(0)} steps/s at ${mean(1).toFixed(1)} fps`);
+  const views = await page.evaluate(() => [...document.querySelectorAll("#view-toggles input")].filter((b) => b.checked).length);
+  const native = Number(process.env.NATIVE_SPS) || null;
+  const share = native ? ` = ${(100 * mean(0) / native).toFixed(0)} % of native (${native} steps/s)` : "";
+  console.log(`page while learning + evaluating (worker) + painting, ${views} live views on: ${mean(0).toFixed(0)} steps/s at ${mean(1).toFixed(1)} fps${share}`);
   console.log(`page wasm flat out (learning steps only): ${flat.toFixed(0)} steps/s`);
   console.log(`wasm+simd128 784-500-10 weight transport (Fig. 4 network): ${fig4.toFixed(0)} steps/s`);
   console.log(`wasm+simd128 784-300-10 + 40 interneurons, microcircuit (Fig. 5 network): ${fig5.toFixed(0)} steps/s`);
