@@ -69,7 +69,7 @@ pub const SPECS: &[Spec] = &[
     ),
     num(
         "eta_ip",
-        "learning rate of W^IP (pyramid → interneuron)",
+        "learning rate of Wᴵᴾ (pyramid → interneuron)",
         "per ms",
         0.0,
         0.5,
@@ -77,7 +77,7 @@ pub const SPECS: &[Spec] = &[
     ),
     num(
         "eta_pi",
-        "learning rate of W^PI (interneuron → apical)",
+        "learning rate of Wᴾᴵ (interneuron → apical)",
         "per ms",
         0.0,
         0.5,
@@ -92,7 +92,7 @@ pub const SPECS: &[Spec] = &[
         1.0,
     ),
     num("dt", "time step dt", "ms", 0.1, 2.0, 0.1),
-    num("beta_i", "interneuron nudging β^I", "", 0.0, 0.9, 0.01),
+    num("beta_i", "interneuron nudging βᴵ", "", 0.0, 0.9, 0.01),
     switch("prospective", "prospective rates (lookahead)"),
     switch("plastic", "plasticity"),
     Spec {
