@@ -11,12 +11,14 @@
 pub mod backprop;
 pub mod checks;
 pub mod drawing;
+pub mod ieeg;
 pub mod kernels;
 pub mod mnist;
 pub mod network;
 pub mod observe;
 pub mod rng;
 pub mod session;
+pub mod signal_files;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod data_files;
