@@ -51,16 +51,12 @@ fn csv_of(rec: &Recording, with_time: bool) -> String {
 
 fn err_csv(text: &str) -> String {
     parse_csv(text.as_bytes(), "rec.csv")
-        .err()
-        .expect("must be refused")
+        .expect_err("must be refused")
         .0
 }
 
 fn err_edf(bytes: &[u8]) -> String {
-    parse_edf(bytes, "rec.edf")
-        .err()
-        .expect("must be refused")
-        .0
+    parse_edf(bytes, "rec.edf").expect_err("must be refused").0
 }
 
 #[test]
