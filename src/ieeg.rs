@@ -42,7 +42,8 @@ pub struct IeegConfig {
     pub train_fraction: f64,
     /// Hidden-layer pyramidal neurons between the visible channels and the outputs.
     pub hidden_neurons: usize,
-    /// Membrane time constant τ (ms) and Euler step dt (ms; one recording sample per step).
+    /// Membrane time constant τ (ms) and Euler step dt (ms). dt is set to one sample of the
+    /// recording (1000 / rate ms), so simulated time is recording time.
     pub tau: f32,
     pub dt: f32,
     /// Output nudging strength β during training.
@@ -278,8 +279,9 @@ impl IeegTask {
     /// Validates the selection: hidden channels must exist, be distinct, number
     /// 1..=MAX_HIDDEN, leave at least MIN_VISIBLE visible, and — when any is ECoG — include at
     /// least two ECoG channels (the common-average reference, see the module docs).
-    pub fn new(rec: &Recording, config: IeegConfig) -> Result<IeegTask, String> {
+    pub fn new(rec: &Recording, mut config: IeegConfig) -> Result<IeegTask, String> {
         rec.validate("recording").map_err(|e| e.0)?;
+        config.dt = (1000.0 / rec.rate_hz) as f32;
         if config.hidden.is_empty() {
             return Err("choose at least one channel to hide".into());
         }

@@ -9,8 +9,9 @@ use serde::Serialize;
 /// Limits on what a recording may be (stated on the page and in the messages).
 pub const MIN_CHANNELS: usize = 3;
 pub const MAX_CHANNELS: usize = 64;
-/// Sampling rates 10 Hz ..= 20 kHz.
-pub const MIN_RATE_HZ: f64 = 10.0;
+/// Sampling rates 100 Hz ..= 20 kHz. One Euler step per sample, dt = 1/rate, must not exceed the
+/// membrane time constant τ = 10 ms (see `NetConfig::validate`).
+pub const MIN_RATE_HZ: f64 = 100.0;
 pub const MAX_RATE_HZ: f64 = 20_000.0;
 /// At least 2 s (a training and a test window of some length), at most 4 M samples per channel
 /// (≈ 70 min at 1 kHz; 64 channels × 4 M × 4 bytes would already be 1 GiB).

@@ -75,13 +75,13 @@ fn chart_colours(dark: bool) -> Colours {
     }
 }
 
-type Canvas = DrawingArea<CanvasBackend, plotters::coord::Shift>;
+pub(crate) type Canvas = DrawingArea<CanvasBackend, plotters::coord::Shift>;
 /// Background, foreground, grid.
-type Colours = (RGBColor, RGBColor, RGBColor);
+pub(crate) type Colours = (RGBColor, RGBColor, RGBColor);
 
 /// The canvas with this id as a cleared plotters drawing area, the clamped device-pixel scale and
 /// the colours (background, foreground, grid).
-fn chart_canvas(
+pub(crate) fn chart_canvas(
     canvas_id: &str,
     dark: bool,
     scale: f64,
@@ -99,7 +99,7 @@ fn chart_canvas(
     Ok((root, scale, colours))
 }
 
-fn js_err(e: impl std::fmt::Display) -> JsValue {
+pub(crate) fn js_err(e: impl std::fmt::Display) -> JsValue {
     JsValue::from_str(&e.to_string())
 }
 
