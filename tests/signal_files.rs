@@ -152,7 +152,7 @@ fn malformed_csv_files_each_get_their_own_message() {
     // zero rate
     let e = err_csv(&good.replacen("rate_hz = 250", "rate_hz = 0", 1));
     assert!(
-        e.contains("line 1: sampling rate 0 Hz is outside 10..=20000 Hz"),
+        e.contains("line 1: sampling rate 0 Hz is outside 100..=20000 Hz"),
         "{e}"
     );
     let e = err_csv("time,a,b,c\n0,1,2,3\n0,1,2,3\n0,2,3,4\n");
