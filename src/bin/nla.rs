@@ -622,6 +622,22 @@ fn cmd_check(a: &Args, what: &str) {
 /// test-window R² against the least-squares baseline, per hidden channel.
 fn cmd_ieeg(a: &Args) {
     use nla_playground::ieeg::{IeegConfig, IeegTask};
+    const IEEG_OPTIONS: &[&str] = &[
+        "hidden",
+        "train-seconds",
+        "file",
+        "hidden-neurons",
+        "eta",
+        "beta",
+        "tau",
+        "seed",
+    ];
+    if let Some(o) = a.opts.keys().find(|k| !IEEG_OPTIONS.contains(&k.as_str())) {
+        die(format!(
+            "ieeg: --{o} does not apply here (options: --{})",
+            IEEG_OPTIONS.join(", --")
+        ));
+    }
     let d = IeegConfig::default();
     let config = IeegConfig {
         hidden: match a.opts.get("hidden") {
