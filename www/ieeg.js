@@ -241,6 +241,18 @@ ui.file.addEventListener("change", async () => {
   }
 });
 
+// Keys: while this view is shown, Space and "." act on the iEEG loop, and the MNIST view's
+// shortcuts (digits teach, Space plays it) must not reach main.js (capture phase, before it).
+addEventListener("keydown", (ev) => {
+  if (!active || !pg || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (/^(INPUT|SELECT|TEXTAREA)$/.test(ev.target.tagName)) return;
+  if (ev.key === " " || ev.key === "." || /^[0-9]$/.test(ev.key)) {
+    ev.stopPropagation();
+    if (ev.key === " " && ev.target.tagName !== "BUTTON" && !ev.repeat) { ev.preventDefault(); ui.play.click(); }
+    else if (ev.key === "." && !running) { window.nlaIeeg.step(1); }
+  }
+}, true);
+
 // For tests and research: deterministic stepping (count simulated steps, not wall time).
 window.nlaIeeg = {
   activate: () => { activate(true); return load(); },

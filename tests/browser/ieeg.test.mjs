@@ -69,6 +69,12 @@ test(`the iEEG view loads the real recording and its displayed test-window R² p
   }
   await page.locator("#ieeg-traces").screenshot({ path: `${OUT}/ieeg-traces.png` });
   await page.locator("#ieeg-view").screenshot({ path: `${OUT}/ieeg-view.png` });
+  // Space toggles this view's loop, not the (hidden, paused) MNIST one.
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press(" ");
+  assert.equal(await page.evaluate(() => [window.nlaIeeg.stats().running, window.nla.stats().running].join()), "false,false");
+  await page.keyboard.press(" ");
+  assert.equal(await page.evaluate(() => [window.nlaIeeg.stats().running, window.nla.stats().running].join()), "true,false");
   // Hiding a single ECoG channel is refused with the reason; the task is unchanged.
   await page.evaluate(() => window.nlaIeeg.pause());
   const before = await page.evaluate(() => window.nlaIeeg.stats());
@@ -77,6 +83,11 @@ test(`the iEEG view loads the real recording and its displayed test-window R² p
   assert.match(await page.textContent("#ieeg-error"), /hide at least two ECoG channels/);
   const after = await page.evaluate(() => window.nlaIeeg.stats());
   assert.deepEqual([after.hidden, after.steps], [before.hidden, before.steps]);
+  // Back to the digits: the MNIST view returns and resumes; the iEEG loop stays paused.
+  await page.click("#tab-mnist");
+  assert.equal(await page.isVisible("main.grid"), true);
+  assert.equal(await page.isVisible("#ieeg-view"), false);
+  await page.waitForFunction(() => window.nla.stats().running, null, { timeout: 5000 });
   assert.deepEqual(problems, []);
   await page.close();
 });
