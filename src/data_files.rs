@@ -62,3 +62,41 @@ pub fn load_train(n: usize) -> Result<Dataset, DataError> {
     }
     Ok(all.truncated(n))
 }
+
+/// `data/ieeg` of the checkout, or `$NLA_DATA_DIR/ieeg`.
+pub fn ieeg_dir() -> PathBuf {
+    mnist_dir().with_file_name("ieeg")
+}
+
+/// The bundled human iEEG recording (9 brain channels; see `scripts/fetch_data.py`), described
+/// by `recording.json`.
+pub fn load_ieeg() -> Result<crate::signal_files::Recording, String> {
+    use crate::signal_files::{ChannelKind, Recording};
+    let dir = ieeg_dir();
+    let read = |name: &str| {
+        std::fs::read(dir.join(name)).map_err(|e| {
+            format!(
+                "{}: {e} (run `python3 scripts/fetch_data.py` first)",
+                dir.join(name).display()
+            )
+        })
+    };
+    let desc: serde_json::Value = serde_json::from_slice(&read("recording.json")?)
+        .map_err(|e| format!("recording.json: {e}"))?;
+    let channels = desc["channels"]
+        .as_array()
+        .ok_or("recording.json: no channels")?;
+    let names: Vec<String> = channels
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    let kinds = channels
+        .iter()
+        .map(|c| ChannelKind::guess(c["type"].as_str().unwrap_or("")))
+        .collect();
+    let rate = desc["rate_hz"]
+        .as_f64()
+        .ok_or("recording.json: no rate_hz")?;
+    Recording::from_f32_multiplexed(names, kinds, rate, &read("recording.f32")?)
+        .map_err(|e| e.to_string())
+}

@@ -12,6 +12,7 @@ pub mod backprop;
 pub mod checks;
 pub mod delay_demo;
 pub mod drawing;
+pub mod ieeg;
 pub mod kernels;
 pub mod mnist;
 pub mod network;
@@ -19,6 +20,7 @@ pub mod observe;
 pub mod params;
 pub mod rng;
 pub mod session;
+pub mod signal_files;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod data_files;
@@ -27,5 +29,7 @@ pub mod data_files;
 mod web;
 #[cfg(target_arch = "wasm32")]
 mod web_eval;
+#[cfg(target_arch = "wasm32")]
+mod web_ieeg;
 #[cfg(target_arch = "wasm32")]
 mod web_views;

@@ -79,7 +79,7 @@ fn chart_colours(dark: bool) -> Colours {
 
 pub(crate) type Canvas = DrawingArea<CanvasBackend, plotters::coord::Shift>;
 /// Background, foreground, grid.
-type Colours = (RGBColor, RGBColor, RGBColor);
+pub(crate) type Colours = (RGBColor, RGBColor, RGBColor);
 
 /// The canvas with this id as a cleared plotters drawing area, the clamped device-pixel scale and
 /// the colours (background, foreground, grid).

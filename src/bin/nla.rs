@@ -4,6 +4,9 @@
 //!   nla compare [options]   the integrators / lookahead modes side by side on the same digits
 //!   nla bench   [options]   simulation steps/s of the network (training on, one thread)
 //!   nla check   theorem1|theorem2|eq13|delay|energy|all   the paper's claims, as figures
+//!   nla ieeg    [--hidden A,B] [--train-seconds N] [--file rec.csv|rec.edf] [--hidden-neurons H]
+//!               [--eta E] [--beta B] [--seed S] [--json]   pattern completion on human iEEG:
+//!               test-window R² of the network and of the least-squares baseline, per channel
 //!
 //! Options: --samples N  --seed S  --layers 784-300-10  --dt MS  --tau MS  --beta B  --eta E
 //!          --steps-per-sample K  --integrator sweep|previous-udot  --lookahead advanced|first-order|none
@@ -97,6 +100,10 @@ const KNOWN_OPTIONS: &[&str] = &[
     "presentations",
     "etas",
     "what",
+    "hidden",
+    "train-seconds",
+    "hidden-neurons",
+    "file",
 ];
 
 /// Options that take no value.
@@ -611,12 +618,131 @@ fn cmd_check(a: &Args, what: &str) {
     }
 }
 
+/// Pattern completion on the bundled human iEEG recording (or a CSV/EDF file): the network's
+/// test-window R² against the least-squares baseline, per hidden channel.
+fn cmd_ieeg(a: &Args) {
+    use nla_playground::ieeg::{IeegConfig, IeegTask};
+    const IEEG_OPTIONS: &[&str] = &[
+        "hidden",
+        "train-seconds",
+        "file",
+        "hidden-neurons",
+        "eta",
+        "beta",
+        "tau",
+        "seed",
+    ];
+    if let Some(o) = a.opts.keys().find(|k| !IEEG_OPTIONS.contains(&k.as_str())) {
+        die(format!(
+            "ieeg: --{o} does not apply here (options: --{})",
+            IEEG_OPTIONS.join(", --")
+        ));
+    }
+    let d = IeegConfig::default();
+    let config = IeegConfig {
+        hidden: match a.opts.get("hidden") {
+            Some(h) => h.split(',').map(|s| s.trim().to_string()).collect(),
+            None => d.hidden.clone(),
+        },
+        hidden_neurons: a.get("hidden-neurons", d.hidden_neurons),
+        eta: a.get("eta", d.eta),
+        beta: a.get("beta", d.beta),
+        tau: a.get("tau", d.tau),
+        seed: a.get("seed", d.seed),
+        ..d
+    };
+    let train_seconds: f64 = a.get("train-seconds", 142.5);
+    if !(train_seconds.is_finite() && (0.0..=86_400.0).contains(&train_seconds)) {
+        die(format!(
+            "--train-seconds: must be in [0, 86400], got {train_seconds}"
+        ));
+    }
+    let (rec, source) = match a.opts.get("file") {
+        None => (
+            data_files::load_ieeg().unwrap_or_else(|e| die(e)),
+            "bundled recording (py-neuromodulation, Merk et al. 2022)".to_string(),
+        ),
+        Some(path) => (
+            nla_playground::signal_files::read_file(path).unwrap_or_else(|e| die(e)),
+            path.clone(),
+        ),
+    };
+    let mut task = IeegTask::new(&rec, config).unwrap_or_else(|e| die(e));
+    let t0 = Instant::now();
+    let steps = (train_seconds * 1000.0 / task.config.dt as f64).round() as usize;
+    task.train_steps(steps).unwrap_or_else(|d| {
+        die(format!(
+            "the network diverged (layer {}) after {:.1} s of training; lower --eta or --beta",
+            d.layer,
+            task.train_seconds()
+        ))
+    });
+    let r2 = task.evaluate();
+    let wall = t0.elapsed().as_secs_f64();
+    let names = task.hidden_names();
+    let first_half = task
+        .history
+        .iter()
+        .find(|p| p.r2.iter().all(|&r| r > 0.5))
+        .map(|p| p.train_s);
+    if a.json {
+        let channels: Vec<_> = names
+            .iter()
+            .zip(&r2)
+            .zip(&task.baseline.r2)
+            .map(|((n, &r), &l)| serde_json::json!({"name": n, "network_r2": r, "least_squares_r2": l}))
+            .collect();
+        let visible: Vec<&str> = task
+            .visible
+            .iter()
+            .map(|&c| task.names[c].as_str())
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "source": source,
+                "rate_hz": task.rate_hz,
+                "train_samples": task.n_train,
+                "test_samples": task.samples - task.n_train,
+                "visible": visible,
+                "hidden": channels,
+                "train_seconds": task.train_seconds(),
+                "first_r2_above_0_5_at_s": first_half,
+                "wall_s": wall,
+                "config": task.config,
+            })
+        );
+    } else {
+        println!(
+            "{source}: {} channels at {} Hz, {} training + {} test samples",
+            task.names.len(),
+            task.rate_hz,
+            task.n_train,
+            task.samples - task.n_train
+        );
+        println!(
+            "after {:.1} s of simulated training ({wall:.2} s wall), test-window R²:",
+            task.train_seconds()
+        );
+        for ((n, r), l) in names.iter().zip(&r2).zip(&task.baseline.r2) {
+            println!(
+                "  {n:<16} network {r:.3}   least squares {l:.3}   ratio {:.2}",
+                r / l
+            );
+        }
+        if let Some(t) = first_half {
+            println!("R² > 0.5 on every hidden channel first at {t:.0} s of training");
+        }
+    }
+}
+
 fn main() {
     let a = parse_args();
     match a.cmd.as_str() {
         "train" => cmd_train(&a),
         "compare" => cmd_compare(&a),
         "bench" => cmd_bench(&a),
+        "ieeg" => cmd_ieeg(&a),
         "check" => {
             let what = a
                 .opts
