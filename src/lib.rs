@@ -17,6 +17,7 @@ pub mod network;
 pub mod observe;
 pub mod rng;
 pub mod session;
+pub mod urlstate;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod data_files;

@@ -29,6 +29,9 @@ pub struct TaskConfig {
     /// 0 = constant rates. Default 50,000: measured on the official test set, 93.2 % after
     /// 10,000 digits (as with constant rates) and 97.0 % after 120,000 (96.4 % constant).
     pub eta_halving_digits: usize,
+    /// Whether the weights learn while digits are shown (off: the network only runs, e.g. to
+    /// watch a loaded or shared network answer without changing it).
+    pub plastic: bool,
 }
 
 impl Default for TaskConfig {
@@ -38,6 +41,7 @@ impl Default for TaskConfig {
             eval_every: 1000,
             eval_size: 10_000,
             eta_halving_digits: 50_000,
+            plastic: true,
         }
     }
 }
@@ -504,7 +508,7 @@ impl Session {
                 x: &self.x,
                 target: Some(&self.y),
                 beta,
-                plastic: true,
+                plastic: self.task.plastic,
             });
             self.net.config.eta = eta;
             self.net.config.eta_ip = eta_ip;
