@@ -16,6 +16,7 @@ pub mod mnist;
 pub mod network;
 pub mod observe;
 pub mod rng;
+pub mod savefile;
 pub mod session;
 pub mod urlstate;
 

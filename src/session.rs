@@ -132,43 +132,43 @@ impl Probes {
 /// Restoring it and repeating the same actions repeats the same run exactly.
 #[derive(Clone)]
 pub struct Checkpoint {
-    net: Network,
-    rng: Rng,
-    order: Vec<u32>,
-    order_pos: usize,
-    current: Option<usize>,
-    step_in_sample: usize,
-    x: Vec<f32>,
-    y: Vec<f32>,
-    samples_seen: u64,
-    stream_seen: u64,
-    steps: u64,
-    lateral_warmup: usize,
-    teaching: Teaching,
-    eta_before_microcircuit: Option<f32>,
+    pub(crate) net: Network,
+    pub(crate) rng: Rng,
+    pub(crate) order: Vec<u32>,
+    pub(crate) order_pos: usize,
+    pub(crate) current: Option<usize>,
+    pub(crate) step_in_sample: usize,
+    pub(crate) x: Vec<f32>,
+    pub(crate) y: Vec<f32>,
+    pub(crate) samples_seen: u64,
+    pub(crate) stream_seen: u64,
+    pub(crate) steps: u64,
+    pub(crate) lateral_warmup: usize,
+    pub(crate) teaching: Teaching,
+    pub(crate) eta_before_microcircuit: Option<f32>,
 }
 
 /// The user's taught digits, the queue of their pending presentations, and which (if any) is
 /// on screen.
 #[derive(Clone, Default)]
-struct Teaching {
-    taught: Vec<Taught>,
+pub(crate) struct Teaching {
+    pub(crate) taught: Vec<Taught>,
     /// Digits ever taught (the source of stable ids).
-    taught_total: u64,
-    teach_queue: std::collections::VecDeque<usize>,
+    pub(crate) taught_total: u64,
+    pub(crate) teach_queue: std::collections::VecDeque<usize>,
     /// Presentations each gallery digit has had.
-    taught_presented: Vec<usize>,
-    current_taught: Option<usize>,
-    last_was_taught: bool,
+    pub(crate) taught_presented: Vec<usize>,
+    pub(crate) current_taught: Option<usize>,
+    pub(crate) last_was_taught: bool,
 }
 
 /// A digit the user drew and labelled.
 #[derive(Clone, Debug)]
-struct Taught {
+pub(crate) struct Taught {
     /// Serial number among all digits ever taught (stable while the gallery shifts).
-    id: u64,
-    x: Vec<f32>,
-    label: u8,
+    pub(crate) id: u64,
+    pub(crate) x: Vec<f32>,
+    pub(crate) label: u8,
 }
 
 /// Output-voltage margin over the runner-up at which a taught digit counts as learned.
