@@ -25,3 +25,5 @@ pub mod data_files;
 
 #[cfg(target_arch = "wasm32")]
 mod web;
+#[cfg(target_arch = "wasm32")]
+mod web_share;

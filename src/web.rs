@@ -54,12 +54,12 @@ struct Stats {
 
 #[wasm_bindgen]
 pub struct Playground {
-    session: Session,
+    pub(crate) session: Session,
     /// A checkpoint the page can return to (`checkpoint()` / `restore()`).
-    saved: Option<crate::session::Checkpoint>,
-    seed: u64,
+    pub(crate) saved: Option<crate::session::Checkpoint>,
+    pub(crate) seed: u64,
     /// The configuration the page started with: Reset returns to it.
-    net_config: NetConfig,
+    pub(crate) net_config: NetConfig,
 }
 
 /// Background, foreground and grid colours of the charts.
@@ -99,7 +99,7 @@ fn chart_canvas(
     Ok((root, scale, colours))
 }
 
-fn js_err(e: impl std::fmt::Display) -> JsValue {
+pub(crate) fn js_err(e: impl std::fmt::Display) -> JsValue {
     JsValue::from_str(&e.to_string())
 }
 

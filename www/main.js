@@ -1,6 +1,7 @@
 // Glue between the page and the wasm core: load data, run the requestAnimationFrame loop,
 // draw. All numerics live in Rust (src/); this file only schedules and paints.
 import init, { Playground } from "../pkg/nla_playground.js";
+import { initShare } from "./share.js";
 
 const $ = (id) => document.getElementById(id);
 // Compute budget per frame, adapted (as in Distill's Growing-NCA demo) so the page keeps its
@@ -542,6 +543,7 @@ async function main() {
       return n * 1000 / (performance.now() - t0);
     },
   };
+  initShare(pg, { afterJump: syncAfterJump }); // URL state, save/load, embedding (www/share.js)
   requestAnimationFrame(frame);
   let files;
   try {
