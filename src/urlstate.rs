@@ -564,6 +564,19 @@ fn parts_clamped(raw: &str, sizes: &[usize]) -> bool {
         .any(|(r, &s)| whole(r) != Some(s as u64))
 }
 
+/// A limit rounded down to 3 significant digits, so links and notices read 0.0333, not
+/// 0.033333335. (Comparisons allow 1e-6 relative slack: a value equal to a limit in decimal
+/// is never lowered by the limit's own rounding error.)
+fn round_down(x: f32) -> f32 {
+    if !(x.is_finite() && x > 0.0) {
+        return 0.0;
+    }
+    let p = 10f32.powi(2 - x.log10().floor() as i32);
+    // (+1e-4: 0.049999997 is 0.05 computed in f32, not 0.0499)
+    let r = (x * p + 1e-4).floor() / p;
+    format!("{r:.6e}").parse().unwrap_or(r)
+}
+
 /// Limits that depend on several values at once. Each only lowers or raises toward a value
 /// that satisfies it, so applying it twice changes nothing (the round trip holds).
 fn constrain(st: &mut UrlState, eta_given: bool, interneurons_given: bool, notes: &mut Notes) {
@@ -591,17 +604,17 @@ fn constrain(st: &mut UrlState, eta_given: bool, interneurons_given: bool, notes
     let width_factor = (REFERENCE_WIDTH as f32 / widest.max(1) as f32).min(1.0);
     // The output's mismatch, and with it every update, scales with β.
     let dt_eta_max = (DT_ETA_MAX.min(DT_ETA_BETA_MAX / st.beta.max(0.1))) * width_factor;
-    let eta_max = dt_eta_max / st.dt;
-    if st.eta > eta_max {
+    let eta_max = round_down(dt_eta_max / st.dt);
+    if st.eta > eta_max * (1.0 + 1e-6) {
         notes.push(format!(
-            "dt·η is at most {dt_eta_max} here (the weight change per step, with β = {} and the widest hidden layer {widest}); with dt = {} ms, η = {eta_max}.",
-            st.beta, st.dt
+            "dt·η is at most {} here (the weight change per step, with β = {} and the widest hidden layer {widest}); with dt = {} ms, η = {eta_max}.",
+            round_down(dt_eta_max), st.beta, st.dt
         ));
         st.eta = eta_max;
     }
-    let lateral_max = DT_ETA_LATERAL_MAX * width_factor / st.dt;
+    let lateral_max = round_down(DT_ETA_LATERAL_MAX * width_factor / st.dt);
     for (name, v) in [("η^IP", &mut st.eta_ip), ("η^PI", &mut st.eta_pi)] {
-        if *v > lateral_max {
+        if *v > lateral_max * (1.0 + 1e-6) {
             notes.push(format!(
                 "dt·{name} is at most {DT_ETA_LATERAL_MAX}; with dt = {} ms, {name} = {lateral_max}.",
                 st.dt

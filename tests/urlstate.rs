@@ -319,6 +319,12 @@ fn the_example_link_and_specific_refusals() {
         vec!["beta was given 2 times; the last one is used."]
     );
 
+    // A limit equal to the default in decimal does not lower it (no float noise in notices).
+    let p = parse("beta=0.2");
+    assert!(p.notices.is_empty(), "{:?}", p.notices);
+    assert_eq!(p.state.eta, 0.05);
+    let p = parse("beta=0.3");
+    assert_eq!(p.state.eta, 0.0333, "{:?}", p.notices);
     // Without lookahead η is capped; the microcircuit gets enough interneurons.
     let p = parse("lookahead=off");
     assert_eq!(p.state.net_config().lookahead, Lookahead::None);
