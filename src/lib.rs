@@ -19,8 +19,10 @@ pub mod network;
 pub mod observe;
 pub mod params;
 pub mod rng;
+pub mod savefile;
 pub mod session;
 pub mod signal_files;
+pub mod urlstate;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod data_files;
@@ -31,5 +33,7 @@ mod web;
 mod web_eval;
 #[cfg(target_arch = "wasm32")]
 mod web_ieeg;
+#[cfg(target_arch = "wasm32")]
+mod web_share;
 #[cfg(target_arch = "wasm32")]
 mod web_views;

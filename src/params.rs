@@ -174,7 +174,7 @@ pub fn get(session: &Session, name: &str) -> Option<f64> {
         "dt" => c.dt as f64,
         "beta_i" => c.beta_i as f64,
         "prospective" => (c.lookahead != Lookahead::None) as u8 as f64,
-        "plastic" => session.plastic as u8 as f64,
+        "plastic" => session.task.plastic as u8 as f64,
         "hidden" => c.layers.get(1).copied().unwrap_or(0) as f64,
         _ => return None,
     })
@@ -214,7 +214,7 @@ pub fn set(
             }
         }
         "plastic" => {
-            session.plastic = v > 0.5;
+            session.task.plastic = v > 0.5;
             return Ok(applied);
         }
         "presentation_ms" => {

@@ -24,6 +24,16 @@ impl Rng {
         }
     }
 
+    /// The generator's whole state (for save files: the same state continues the same stream).
+    pub fn state(&self) -> [u64; 4] {
+        self.s
+    }
+
+    /// A generator in a saved state; `None` for the all-zero state, which xoshiro never leaves.
+    pub fn from_state(s: [u64; 4]) -> Option<Self> {
+        (s != [0; 4]).then_some(Rng { s })
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.s;
         let result = (s[0].wrapping_add(s[3])).rotate_left(23).wrapping_add(s[0]);

@@ -30,6 +30,9 @@ pub struct TaskConfig {
     /// 95.7 % after 30,000 digits, 97.46 % after 400,000 and 97.76 % after 900,000 (with
     /// 50,000: 95.3 %, —, 97.40 % after 600,000).
     pub eta_halving_digits: usize,
+    /// Whether the weights learn while digits are shown (off: the network only runs, e.g. to
+    /// watch a loaded or shared network answer without changing it).
+    pub plastic: bool,
 }
 
 impl Default for TaskConfig {
@@ -39,6 +42,7 @@ impl Default for TaskConfig {
             eval_every: 1000,
             eval_size: 10_000,
             eta_halving_digits: 20_000,
+            plastic: true,
         }
     }
 }
@@ -182,43 +186,43 @@ impl Probes {
 /// Restoring it and repeating the same actions repeats the same run exactly.
 #[derive(Clone)]
 pub struct Checkpoint {
-    net: Network,
-    rng: Rng,
-    order: Vec<u32>,
-    order_pos: usize,
-    current: Option<usize>,
-    step_in_sample: usize,
-    x: Vec<f32>,
-    y: Vec<f32>,
-    samples_seen: u64,
-    stream_seen: u64,
-    steps: u64,
-    lateral_warmup: usize,
-    teaching: Teaching,
-    eta_before_microcircuit: Option<f32>,
+    pub(crate) net: Network,
+    pub(crate) rng: Rng,
+    pub(crate) order: Vec<u32>,
+    pub(crate) order_pos: usize,
+    pub(crate) current: Option<usize>,
+    pub(crate) step_in_sample: usize,
+    pub(crate) x: Vec<f32>,
+    pub(crate) y: Vec<f32>,
+    pub(crate) samples_seen: u64,
+    pub(crate) stream_seen: u64,
+    pub(crate) steps: u64,
+    pub(crate) lateral_warmup: usize,
+    pub(crate) teaching: Teaching,
+    pub(crate) eta_before_microcircuit: Option<f32>,
 }
 
 /// The user's taught digits, the queue of their pending presentations, and which (if any) is
 /// on screen.
 #[derive(Clone, Default)]
-struct Teaching {
-    taught: Vec<Taught>,
+pub(crate) struct Teaching {
+    pub(crate) taught: Vec<Taught>,
     /// Digits ever taught (the source of stable ids).
-    taught_total: u64,
-    teach_queue: std::collections::VecDeque<usize>,
+    pub(crate) taught_total: u64,
+    pub(crate) teach_queue: std::collections::VecDeque<usize>,
     /// Presentations each gallery digit has had.
-    taught_presented: Vec<usize>,
-    current_taught: Option<usize>,
-    last_was_taught: bool,
+    pub(crate) taught_presented: Vec<usize>,
+    pub(crate) current_taught: Option<usize>,
+    pub(crate) last_was_taught: bool,
 }
 
 /// A digit the user drew and labelled.
 #[derive(Clone, Debug)]
-struct Taught {
+pub(crate) struct Taught {
     /// Serial number among all digits ever taught (stable while the gallery shifts).
-    id: u64,
-    x: Vec<f32>,
-    label: u8,
+    pub(crate) id: u64,
+    pub(crate) x: Vec<f32>,
+    pub(crate) label: u8,
 }
 
 /// Output-voltage margin over the runner-up at which a taught digit counts as learned.
@@ -280,8 +284,6 @@ pub struct Session {
     pub lateral_warmup: usize,
     teaching: Teaching,
     eta_before_microcircuit: Option<f32>,
-    /// Plasticity switch (off: the network only infers, nudged or not).
-    pub plastic: bool,
     /// The hidden neuron the probes follow.
     pub probe_neuron: usize,
     /// The three-regime energy demonstration, while it runs.
@@ -332,7 +334,6 @@ impl Session {
             lateral_warmup: 0,
             teaching: Teaching::default(),
             eta_before_microcircuit: None,
-            plastic: true,
             probe_neuron: 0,
             regimes: None,
             regime_marks: vec![],
@@ -517,7 +518,7 @@ impl Session {
         let (beta, plastic) = match r.phase {
             0 => (0.0, false),
             1 => (self.net.config.beta, false),
-            _ => (self.net.config.beta, self.plastic),
+            _ => (self.net.config.beta, self.task.plastic),
         };
         self.x.copy_from_slice(&r.x);
         self.y.copy_from_slice(&r.y);
@@ -682,7 +683,7 @@ impl Session {
                 x: &self.x,
                 target: Some(&self.y),
                 beta,
-                plastic: self.plastic,
+                plastic: self.task.plastic,
             });
             self.net.config.eta = eta;
             self.net.config.eta_ip = eta_ip;

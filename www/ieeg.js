@@ -43,11 +43,11 @@ function activate(on) {
   for (const el of document.querySelectorAll("body > section.controls, body > main.grid, body > #status, body > #params-panel")) el.hidden = on;
   if (on) {
     pauseMnist();
-    if (location.hash !== "#ieeg") history.replaceState(null, "", "#ieeg");
+    if (!isIeegHash()) history.replaceState(null, "", "#task=ieeg");
     load();
   } else {
     if (mnistWasRunning) window.nla?.play?.();
-    if (location.hash === "#ieeg") history.replaceState(null, "", location.pathname + location.search);
+    if (isIeegHash()) history.replaceState(null, "", location.pathname + location.search);
   }
 }
 /** Pause the MNIST loop, also if main.js is still starting (window.nla not there yet). */
@@ -264,5 +264,9 @@ window.nlaIeeg = {
   speed: (v) => { ui.speed.value = String(v); },
 };
 
-if (location.hash === "#ieeg") activate(true);
-addEventListener("hashchange", () => activate(location.hash === "#ieeg"));
+/** A link to the iEEG task: `#task=ieeg` (the URL state's key, src/urlstate.rs) or `#ieeg`. */
+function isIeegHash() {
+  return location.hash === "#ieeg" || new URLSearchParams(location.hash.slice(1)).get("task") === "ieeg";
+}
+if (isIeegHash()) activate(true);
+addEventListener("hashchange", () => activate(isIeegHash()));

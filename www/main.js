@@ -3,6 +3,7 @@
 import init, { Playground } from "../pkg/nla_playground.js";
 import { createViews, sizeCanvas } from "./views.js";
 import { createParams, createTour } from "./controls.js";
+import { initShare, writeHashState } from "./share.js";
 
 const $ = (id) => document.getElementById(id);
 // Work budget per frame (painting first, then learning for the rest of it), adapted (as in
@@ -538,6 +539,12 @@ function refreshGallery() {
 }
 setInterval(() => { if (pg && (pg.taught_ids().length || $("gallery").children.length)) refreshGallery(); }, 500);
 
+/** The address bar always holds a link to the running configuration (src/urlstate.rs). */
+function keepLinkCurrent() {
+  if (new URLSearchParams(location.hash.slice(1)).get("task") === "ieeg" || location.hash === "#ieeg") return;
+  try { writeHashState(pg); } catch (e) { console.warn("link:", e); }
+}
+
 /** After Reset or Restore: the gallery, the teaching status and the menu follow the network. */
 function syncAfterJump() {
   teaching = null;
@@ -549,6 +556,7 @@ function syncAfterJump() {
   dtMs = pg.param("dt");
   $("probe-neuron").value = pg.set_probe_neuron(Number($("probe-neuron").value) || 0);
   views?.all(performance.now());
+  keepLinkCurrent();
 }
 
 // ---------- controls ----------
@@ -568,6 +576,8 @@ feedbackSelect.addEventListener("change", () => {
     showError(`Could not switch the top-down path: ${e}`);
     feedbackSelect.value = pg.feedback();
   }
+  params?.syncAll(); // the microcircuit caps η
+  keepLinkCurrent();
 });
 ui.reset.addEventListener("click", () => {
   try { pg.reset(); } catch (e) { showError(`Could not reset: ${e}`); return; }
@@ -614,7 +624,7 @@ async function main() {
   const paramNote = $("param-note");
   params = createParams(pg, {
     onNote: (text) => { paramNote.textContent = text; },
-    onChange: (name) => { if (name === "dt") dtMs = pg.param("dt"); },
+    onChange: (name) => { if (name === "dt") dtMs = pg.param("dt"); keepLinkCurrent(); },
   });
   views = createViews(pg, {
     dark: () => darkQuery.matches,
@@ -725,6 +735,7 @@ async function main() {
       return n * 1000 / (performance.now() - t0);
     },
   };
+  initShare(pg, { afterJump: syncAfterJump }); // URL state, save/load, embedding (www/share.js)
   requestAnimationFrame(frame);
   let files;
   try {
