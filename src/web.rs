@@ -163,6 +163,11 @@ impl Playground {
         self.session.eval_digits(n as usize).is_some()
     }
 
+    /// Finished test sweeps (cheap: the page asks every frame).
+    pub fn history_len(&self) -> u32 {
+        self.session.history.len() as u32
+    }
+
     pub fn stats(&self) -> Result<JsValue, JsValue> {
         let s = &self.session;
         let latest = s.latest_accuracy();

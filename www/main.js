@@ -22,7 +22,7 @@ const ui = {
 let pg = null; // the Playground (wasm)
 let running = false;
 let fatal = false;
-const perf = { fps: 0, sps: 0, lastFrame: 0, frames: [], stepsWindow: [] };
+const perf = { fps: 0, sps: 0, lastFrame: 0, frames: [], stepsWindow: [], profile: { paintMs: 0, simMs: 0, intervalMs: 16.7 } };
 let stepsPerCall = 10; // adapted so one train_steps call takes about 1 ms
 // Simulated seconds per wall second (Infinity: as fast as the frame budget allows).
 let speed = Infinity;
@@ -281,7 +281,7 @@ function adaptBudget(now) {
   const interval = now - perf.lastFrame;
   perf.lastFrame = now;
   if (interval > 250) return; // first frame, or back from a hidden tab
-  if (interval > 19 && lastWorkMs > budgetMs - 1) budgetMs = Math.max(BUDGET_MIN_MS, budgetMs * 0.85);
+  if (interval > 19 && lastWorkMs > 13) budgetMs = Math.max(BUDGET_MIN_MS, budgetMs * 0.85);
   else if (interval < 17.5) budgetMs = Math.min(BUDGET_MAX_MS, budgetMs + 0.05);
 }
 
@@ -298,13 +298,18 @@ function frame(now) {
 
   // Paint first (the state of the last frame's steps), then learn for the rest of the budget:
   // a frame with a chart to draw learns a little less, and no frame runs over.
-  const s = pg.stats();
-  paintReadouts(s);
-  paintDigit($("digit"), pg.input());
-  const best = paintBars(outBars, pg.output(), s.current_label);
-  ui.pred.textContent = s.current_label == null || best < 0 ? "–" : best;
-  if (s.history_len !== lastHistoryLen || chartDirty) {
-    lastHistoryLen = s.history_len;
+  // The readouts and the presented digit at 20 Hz (every frame while stepping slowly).
+  perf.frameNo = (perf.frameNo ?? 0) + 1;
+  if (perf.frameNo % 3 === 0 || !running || Number.isFinite(speed)) {
+    const s = pg.stats();
+    paintReadouts(s);
+    paintDigit($("digit"), pg.input());
+    const best = paintBars(outBars, pg.output(), s.current_label);
+    ui.pred.textContent = s.current_label == null || best < 0 ? "–" : best;
+  }
+  const historyLen = pg.history_len();
+  if (historyLen !== lastHistoryLen || chartDirty) {
+    lastHistoryLen = historyLen;
     chartDirty = false;
     drawChart();
   }
@@ -312,8 +317,15 @@ function frame(now) {
   views?.tick(now);
   if (now - lastLagPaint > 250) paintLags(now);
   if (pad.dirty) updateDrawing();
+  const simStart = performance.now();
   if (running && !fatal) simulate(perf.frames.length > 1 ? now - perf.frames[perf.frames.length - 2] : 16.7, workStart + budgetMs);
-  lastWorkMs = performance.now() - workStart;
+  const end = performance.now();
+  lastWorkMs = end - workStart;
+  // Where each frame's time goes (means over about the last second), for the bench.
+  const p = perf.profile, k = 0.02;
+  p.paintMs += k * (simStart - workStart - p.paintMs);
+  p.simMs += k * (end - simStart - p.simMs);
+  p.intervalMs += k * (Math.min(100, now - (perf.frames.at(-2) ?? now - 16.7)) - p.intervalMs);
   requestAnimationFrame(frame);
 }
 
@@ -717,6 +729,8 @@ async function main() {
     benchNetwork: (netConfig, ms = 3000) => pg.bench(netConfig, ms),
     /** The series a live view draws, as on screen ({time_s, series: [{name, values}], …}). */
     viewSeries: (view) => pg.view_series(view),
+    /** Mean ms per frame spent painting and learning, the frame interval and the budget. */
+    frameProfile: () => ({ ...perf.profile, budgetMs }),
     viewsDrawn: () => views.drawn(),
     /** Paint a live view now (even if hidden); returns the milliseconds it took. */
     paintView: (id) => views.paintNow(id),

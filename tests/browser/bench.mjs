@@ -25,6 +25,7 @@ try {
     readings.push(await page.evaluate(() => { const s = window.nla.stats(); return [s.steps_per_s, s.fps]; }));
   }
   const mean = (i) => readings.reduce((a, r) => a + r[i], 0) / readings.length;
+  const prof = await page.evaluate(() => window.nla.frameProfile());
   // Flat-out wasm speed of the same learning step (the loop paused), for the native comparison.
   await page.evaluate(() => window.nla.pause());
   const flat = await page.evaluate(() => window.nla.benchSteps(3000));
@@ -39,7 +40,8 @@ try {
   const native = Number(process.env.NATIVE_SPS) || null;
   const share = native ? ` = ${(100 * mean(0) / native).toFixed(0)} % of native (${native} steps/s)` : "";
   console.log(`page while learning + evaluating (worker) + painting, ${views} live views on: ${mean(0).toFixed(0)} steps/s at ${mean(1).toFixed(1)} fps${share}`);
-  console.log(`page wasm flat out (learning steps only): ${flat.toFixed(0)} steps/s`);
+  console.log(`page frame: ${prof.paintMs.toFixed(2)} ms painting + ${prof.simMs.toFixed(2)} ms learning per ${prof.intervalMs.toFixed(1)} ms frame (budget ${prof.budgetMs.toFixed(1)} ms)`);
+  console.log(`page wasm flat out (learning steps only): ${flat.toFixed(0)} steps/s${native ? ` = ${(100 * flat / native).toFixed(0)} % of native` : ""}`);
   console.log(`wasm+simd128 784-500-10 weight transport (Fig. 4 network): ${fig4.toFixed(0)} steps/s`);
   console.log(`wasm+simd128 784-300-10 + 40 interneurons, microcircuit (Fig. 5 network): ${fig5.toFixed(0)} steps/s`);
   if (problems.length) console.log(`console problems: ${problems.join("; ")}`);

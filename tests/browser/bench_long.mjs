@@ -1,0 +1,36 @@
+// Bench (not a test): leave the page learning and report when its displayed official-test
+// accuracy first reaches each of 95 %, 97 % and 97.5 % (wall time from load, digits seen).
+//   node tests/browser/bench_long.mjs [max-minutes=30]    (after scripts/build.sh)
+import { serve, launch, openPage } from "./harness.mjs";
+
+const maxMinutes = Number(process.argv[2] ?? 30);
+const srv = await serve();
+const browser = await launch();
+try {
+  const { page, problems } = await openPage(browser, srv.url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+  const bars = [0.95, 0.97, 0.975];
+  const reached = {};
+  const deadline = Date.now() + maxMinutes * 60_000;
+  let last = null;
+  while (Date.now() < deadline && Object.keys(reached).length < bars.length) {
+    await page.waitForTimeout(5000);
+    const tl = await page.evaluate(() => window.nla.timeline());
+    last = tl.at(-1) ?? last;
+    for (const b of bars) {
+      const p = tl.find((q) => q.accuracy >= b);
+      if (p && !reached[b]) {
+        reached[b] = p;
+        console.log(`≥ ${(100 * b).toFixed(1)} %: ${(p.wall_ms / 1000).toFixed(0)} s after load, snapshot after ${p.samples} training digits (${(100 * p.accuracy).toFixed(2)} % on ${p.n})`);
+      }
+    }
+  }
+  const s = await page.evaluate(() => window.nla.stats());
+  const best = Math.max(...(await page.evaluate(() => window.nla.timeline())).map((p) => p.accuracy));
+  console.log(`after ${(performance.now() / 60000).toFixed(1)} min: ${s.samples_seen} digits, latest ${(100 * (last?.accuracy ?? 0)).toFixed(2)} %, best ${(100 * best).toFixed(2)} %, ${Math.round(s.steps_per_s)} steps/s at ${s.fps.toFixed(0)} fps`);
+  for (const b of bars) if (!reached[b]) console.log(`≥ ${(100 * b).toFixed(1)} %: not reached in ${maxMinutes} min`);
+  if (problems.length) console.log(`console problems: ${problems.join("; ")}`);
+} finally {
+  await browser.close();
+  await srv.close();
+}
