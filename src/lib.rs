@@ -18,6 +18,7 @@ pub mod mnist;
 pub mod network;
 pub mod observe;
 pub mod params;
+pub mod probes;
 pub mod rng;
 pub mod session;
 pub mod signal_files;
