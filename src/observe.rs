@@ -288,3 +288,30 @@ impl Trace {
         (self.len > 0).then(|| self.data[(self.head + self.data.len() - 1) % self.data.len()])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_wraps_and_keeps_the_newest_samples_in_order() {
+        let mut t = Trace::new(3);
+        for v in 1..=5 {
+            t.push(v as f32);
+        }
+        assert_eq!(t.to_vec(), [3.0, 4.0, 5.0]);
+        assert_eq!((t.head, t.len, t.last()), (2, 3, Some(5.0)));
+        t.push(f32::NAN);
+        assert_eq!(t.to_vec(), [4.0, 5.0, 0.0], "non-finite stored as 0");
+    }
+
+    #[test]
+    fn rms_over_any_length() {
+        assert_eq!(rms(&[]), 0.0);
+        for n in 1..11 {
+            let v: Vec<f32> = (0..n).map(|k| k as f32 - 2.5).collect();
+            let want = (v.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / n as f64).sqrt();
+            assert!((rms(&v) - want).abs() < 1e-12, "n = {n}");
+        }
+    }
+}
