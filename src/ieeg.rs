@@ -28,6 +28,7 @@
 //! makes the task real (see [`IeegTask::new`]).
 
 use crate::network::{Diverged, InferBuffers, NetConfig, Network, StepInput};
+use crate::probes::Probes;
 use crate::rng::Rng;
 use crate::signal_files::{ChannelKind, Recording};
 use serde::{Deserialize, Serialize};
@@ -268,6 +269,9 @@ pub struct IeegTask {
     pub stream_index: Vec<u32>,
     pub stream_head: usize,
     pub stream_len: usize,
+    /// The live views' traces of the training network (errors, energy, alignment), on the
+    /// training-time axis (s); see `probes`.
+    pub probes: Probes,
     last_good: Network,
     x: Vec<f32>,
     y: Vec<f32>,
@@ -366,6 +370,7 @@ impl IeegTask {
         let hid: Vec<&[f32]> = hidden.iter().map(|&c| ch(c)).collect();
         let baseline = LeastSquares::fit(&vis, &hid, n_train);
         let n_h = hidden.len();
+        let probes = Probes::new(net.layers.len() - 1);
         let mut task = IeegTask {
             names: rec.names.clone(),
             kinds: rec.kinds.clone(),
@@ -387,6 +392,7 @@ impl IeegTask {
             stream_index: vec![0; STREAM_TRACE],
             stream_head: 0,
             stream_len: 0,
+            probes,
             infer_buf: InferBuffers::default(),
             steps_since_eval: 0,
             z,
@@ -453,13 +459,20 @@ impl IeegTask {
             self.stream_index[head] = t as u32;
             self.stream_head = (head + 1) % STREAM_TRACE;
             self.stream_len = (self.stream_len + 1).min(STREAM_TRACE);
+            self.steps += 1;
+            // Before the loop's reset below, so the probes see the state this step produced.
+            let time_s = self.train_seconds();
+            self.probes.record_fine(&self.net, beta, 0, time_s);
+            if self.probes.due(self.steps) {
+                self.probes
+                    .record(&self.net, &self.x, &self.y, beta, self.steps, time_s);
+            }
             self.position = (t + 1) % self.n_train;
             if self.position == 0 {
                 // The loop jumps from the end of the window back to its start: forget the
                 // voltages, so the jump is not learned as a step in the signal.
                 self.net.reset_state();
             }
-            self.steps += 1;
             self.steps_since_eval += 1;
             if self.steps_since_eval >= self.eval_every_steps() {
                 self.steps_since_eval = 0;

@@ -18,6 +18,7 @@ pub mod mnist;
 pub mod network;
 pub mod observe;
 pub mod params;
+pub mod probes;
 pub mod rng;
 pub mod savefile;
 pub mod session;

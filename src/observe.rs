@@ -196,7 +196,18 @@ pub fn rms(v: &[f32]) -> f64 {
     if v.is_empty() {
         return 0.0;
     }
-    (v.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+    // Four independent sums: the probes take this every step, and one serial chain of f64
+    // additions costs more than a whole step of a small network (the iEEG task's).
+    let mut acc = [0.0f64; 4];
+    let chunks = v.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..4 {
+            acc[k] += (c[k] as f64) * (c[k] as f64);
+        }
+    }
+    let tail: f64 = rest.iter().map(|&x| (x as f64) * (x as f64)).sum();
+    (((acc[0] + acc[1]) + (acc[2] + acc[3]) + tail) / v.len() as f64).sqrt()
 }
 
 /// Angle (degrees) between the NLA weight update of the current state, ē_l r_{l−1}ᵀ for all
@@ -251,7 +262,11 @@ impl Trace {
         // A non-finite value would poison plots; it is stored as NaN-free 0 and flagged by the
         // caller's divergence check, which runs every step.
         self.data[self.head] = if v.is_finite() { v } else { 0.0 };
-        self.head = (self.head + 1) % self.data.len();
+        // (A compare, not `%`: an integer division per push adds up at a dozen pushes a step.)
+        self.head += 1;
+        if self.head == self.data.len() {
+            self.head = 0;
+        }
         self.len = (self.len + 1).min(self.data.len());
     }
 
@@ -271,5 +286,32 @@ impl Trace {
 
     pub fn last(&self) -> Option<f32> {
         (self.len > 0).then(|| self.data[(self.head + self.data.len() - 1) % self.data.len()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_wraps_and_keeps_the_newest_samples_in_order() {
+        let mut t = Trace::new(3);
+        for v in 1..=5 {
+            t.push(v as f32);
+        }
+        assert_eq!(t.to_vec(), [3.0, 4.0, 5.0]);
+        assert_eq!((t.head, t.len, t.last()), (2, 3, Some(5.0)));
+        t.push(f32::NAN);
+        assert_eq!(t.to_vec(), [4.0, 5.0, 0.0], "non-finite stored as 0");
+    }
+
+    #[test]
+    fn rms_over_any_length() {
+        assert_eq!(rms(&[]), 0.0);
+        for n in 1..11 {
+            let v: Vec<f32> = (0..n).map(|k| k as f32 - 2.5).collect();
+            let want = (v.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / n as f64).sqrt();
+            assert!((rms(&v) - want).abs() < 1e-12, "n = {n}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::mnist::{to_rates, Dataset, PIXELS};
 use crate::network::{
     ConfigError, Diverged, Feedback, InferBuffers, NetConfig, Network, StepInput,
 };
-use crate::observe::{self, Trace};
+pub use crate::probes::{FineProbes, Probes, SlowProbes, FINE_LEN, PROBED_INTERNEURONS, TRACE_LEN};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -79,53 +79,6 @@ impl TaskConfig {
     }
 }
 
-/// Live traces of the learning network, one sample per `stride` steps (per step for the cheap
-/// ones). Capacity: the last `TRACE_LEN` samples.
-pub struct Probes {
-    pub stride: usize,
-    /// Energy parts (Eq. 3): ½Σ‖mismatch‖² and (β/2)‖u* − u_N‖².
-    pub energy_mismatch: Trace,
-    pub energy_cost: Trace,
-    /// rms somato-basal mismatch u_l − W_l ρ(u_{l−1}) − b_l of every layer.
-    pub basal_mismatch: Vec<Trace>,
-    /// rms apical potential of each hidden layer, rms output error.
-    pub apical: Vec<Trace>,
-    pub output_error: Trace,
-    /// θ_l (W^PI W^IP vs B W_{l+1}; −1 outside the microcircuit mode) and the B_l vs W_{l+1}ᵀ
-    /// angle, per hidden layer, degrees; refreshed every 1000 steps.
-    pub lateral_angle: Vec<Trace>,
-    pub feedback_angle: Vec<Trace>,
-    /// Angle between the NLA update and the exact backprop gradient, degrees (every 1000 steps).
-    pub backprop_angle: Trace,
-    /// Simulated time (s) of each strided sample.
-    pub time_s: Trace,
-    /// Cheap observables recorded at every step, for the views that show single digits.
-    pub fine: FineProbes,
-}
-
-/// Observables recorded at every step (their cost is O(neurons), not O(weights)); the last
-/// `FINE_LEN` steps.
-pub struct FineProbes {
-    pub time_s: Trace,
-    /// rms apical potential of each hidden layer and rms output error (as in `Probes`).
-    pub apical: Vec<Trace>,
-    pub output_error: Trace,
-    /// One hidden neuron (`probe_neuron` of the first hidden layer): somatic voltage u, apical
-    /// potential (before the ρ' gate, Eq. 13) and its basal input W r + b.
-    pub neuron_u: Trace,
-    pub neuron_apical: Trace,
-    pub neuron_basal: Trace,
-    /// The first `PROBED_INTERNEURONS` interneurons of the first hidden layer: voltage u^I
-    /// (Eq. 9) and the top-down target B^IP u_{l+1} their plasticity makes them predict.
-    pub interneuron_u: Vec<Trace>,
-    pub interneuron_target: Vec<Trace>,
-}
-
-pub const FINE_LEN: usize = 1000;
-
-/// Interneurons whose voltage the probes follow.
-pub const PROBED_INTERNEURONS: usize = 3;
-
 /// The poster's three energy regimes, run on one digit held fixed: (1) no nudging, no
 /// plasticity — the network settles and E falls to ~0; (2) nudging on, plasticity off — E rises
 /// and stays up; (3) plasticity on — E falls again as the weights learn to produce the target.
@@ -141,45 +94,12 @@ pub struct Regimes {
 /// Simulated duration of each regime.
 pub const REGIME_MS: [f32; 3] = [150.0, 150.0, 300.0];
 
-pub const TRACE_LEN: usize = 2000;
-
 /// Simulated time the interneurons get to align before forward learning resumes.
 pub const LATERAL_WARMUP_MS: f32 = 10_000.0;
 
 /// Forward learning rate (per ms) the microcircuit can keep up with on MNIST: measured, a
 /// network switched from weight transport keeps its accuracy at 0.01 and loses it at ≥ 0.02.
 pub const MICROCIRCUIT_MAX_ETA: f32 = 0.01;
-
-impl Probes {
-    fn new(hidden: usize) -> Self {
-        let t = || Trace::new(TRACE_LEN);
-        Probes {
-            stride: 10,
-            energy_mismatch: t(),
-            energy_cost: t(),
-            basal_mismatch: (0..=hidden).map(|_| t()).collect(),
-            apical: (0..hidden).map(|_| t()).collect(),
-            output_error: t(),
-            lateral_angle: (0..hidden).map(|_| t()).collect(),
-            feedback_angle: (0..hidden).map(|_| t()).collect(),
-            backprop_angle: t(),
-            time_s: t(),
-            fine: {
-                let f = || Trace::new(FINE_LEN);
-                FineProbes {
-                    time_s: f(),
-                    apical: (0..hidden).map(|_| f()).collect(),
-                    output_error: f(),
-                    neuron_u: f(),
-                    neuron_apical: f(),
-                    neuron_basal: f(),
-                    interneuron_u: (0..PROBED_INTERNEURONS).map(|_| f()).collect(),
-                    interneuron_target: (0..PROBED_INTERNEURONS).map(|_| f()).collect(),
-                }
-            },
-        }
-    }
-}
 
 /// Everything that determines how learning continues — the network, the stream's position and
 /// random state, the taught digits — but not the data, the plots or the accuracy history.
@@ -706,79 +626,18 @@ impl Session {
         Ok(())
     }
 
-    /// The observables of every step: errors, one neuron, a few interneurons.
+    /// The observables of every step (see [`Probes::record_fine`]).
     fn record_fine(&mut self, beta: f32) {
-        let net = &self.net;
-        let f = &mut self.probes.fine;
-        f.time_s.push((net.time / 1000.0) as f32);
-        let n_hidden = net.layers.len() - 1;
-        for l in 0..n_hidden {
-            f.apical[l].push(observe::rms(&net.layers[l].apical) as f32);
-        }
-        f.output_error
-            .push((observe::rms(&net.layers[n_hidden].e) / beta.max(1e-6) as f64) as f32);
-        if n_hidden > 0 {
-            let layer = &net.layers[0];
-            let i = self.probe_neuron.min(layer.n - 1);
-            f.neuron_u.push(layer.u[i]);
-            f.neuron_apical.push(layer.apical[i]);
-            f.neuron_basal.push(layer.basal[i]);
-            let c = &net.circuits[0];
-            let above = &net.layers[1].u_adv;
-            for k in 0..PROBED_INTERNEURONS.min(c.m) {
-                // B^IP is input-major (m × n_above): column j holds neuron j's weights.
-                let target: f32 = (0..c.n_above).map(|j| c.b_ip[j * c.m + k] * above[j]).sum();
-                f.interneuron_u[k].push(c.u_i[k]);
-                f.interneuron_target[k].push(target);
-            }
-        }
+        let time_s = self.net.time / 1000.0;
+        self.probes
+            .record_fine(&self.net, beta, self.probe_neuron, time_s);
     }
 
-    /// Sample the observables. Angles that need matrix products run every 100th sample.
+    /// Sample the observables (see [`Probes::record`]).
     fn record_probes(&mut self, beta: f32) {
-        let net = &self.net;
-        let p = &mut self.probes;
-        let per_layer = observe::basal_mismatch_per_layer(net);
-        for (trace, &(_, rms)) in p.basal_mismatch.iter_mut().zip(&per_layer) {
-            trace.push(rms as f32);
-        }
-        let m: f64 = per_layer.iter().map(|&(half_sq, _)| half_sq).sum();
-        p.energy_mismatch.push(m as f32);
-        p.energy_cost
-            .push(observe::output_cost(net, Some(&self.y), beta) as f32);
-        p.time_s.push((net.time / 1000.0) as f32);
-        let n_hidden = net.layers.len() - 1;
-        for l in 0..n_hidden {
-            p.apical[l].push(observe::rms(&net.layers[l].apical) as f32);
-        }
-        p.output_error
-            .push((observe::rms(&net.layers[n_hidden].e) / beta.max(1e-6) as f64) as f32);
-        let slow = self.steps.is_multiple_of(100 * p.stride as u64);
-        for l in 0..n_hidden {
-            if slow || p.lateral_angle[l].len == 0 {
-                let lat = if net.config.feedback == Feedback::Microcircuit {
-                    observe::lateral_alignment_deg(net, l)
-                } else {
-                    -1.0
-                };
-                p.lateral_angle[l].push(lat as f32);
-                p.feedback_angle[l].push(observe::feedback_alignment_deg(net, l) as f32);
-            } else {
-                let (a, b) = (
-                    p.lateral_angle[l].last().unwrap(),
-                    p.feedback_angle[l].last().unwrap(),
-                );
-                p.lateral_angle[l].push(a);
-                p.feedback_angle[l].push(b);
-            }
-        }
-        if slow || p.backprop_angle.len == 0 {
-            p.backprop_angle
-                .push(observe::backprop_angle_deg(net, &self.x, &self.y) as f32);
-        } else {
-            let a = p.backprop_angle.last().unwrap();
-            p.backprop_angle.push(a);
-        }
+        let time_s = self.net.time / 1000.0;
+        self.probes
+            .record(&self.net, &self.x, &self.y, beta, self.steps, time_s);
     }
 
     /// Switch the top-down path; learned weights stay. Switching the microcircuit on starts a

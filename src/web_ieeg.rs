@@ -7,6 +7,7 @@
 use crate::ieeg::{IeegConfig, IeegTask};
 use crate::signal_files::{self, ChannelKind, Recording};
 use crate::web::{chart_canvas, js_err};
+use crate::web_views::{self, ChartData};
 use plotters::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -346,5 +347,46 @@ impl IeegPlayground {
         }
         root.present().map_err(js_err)?;
         Ok(())
+    }
+}
+
+/// The live views of the iEEG network, drawn by the same code as the MNIST ones (`web_views`):
+/// "errors" (output and apical error, every step of the last 300 ms), "energy" (E, Eq. 3, over
+/// the last 20 s of training) and "alignment" (the backprop meter over all of training).
+impl IeegPlayground {
+    fn chart_data(&self, view: &str) -> Option<ChartData> {
+        let p = &self.task.probes;
+        Some(match view {
+            "errors" => web_views::errors_chart(&p.fine),
+            "energy" => web_views::energy_chart(p, f32::NEG_INFINITY, vec![]),
+            "alignment" => web_views::alignment_chart(p, self.task.net.config.feedback),
+            _ => return None,
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl IeegPlayground {
+    /// Draw one live view ("errors", "energy", "alignment") into a canvas.
+    pub fn draw_view(
+        &self,
+        view: &str,
+        canvas_id: &str,
+        dark: bool,
+        scale: f64,
+    ) -> Result<(), JsValue> {
+        let d = self
+            .chart_data(view)
+            .ok_or_else(|| js_err(format!("no view {view:?}")))?;
+        web_views::draw_chart(canvas_id, dark, scale, &d)
+    }
+
+    /// The series a view draws, exactly: `{time_s, series: [{name, colour, faint, panel,
+    /// values}], panels, marks}`.
+    pub fn view_series(&self, view: &str) -> Result<JsValue, JsValue> {
+        let d = self
+            .chart_data(view)
+            .ok_or_else(|| js_err(format!("no view {view:?}")))?;
+        serde_wasm_bindgen::to_value(&d).map_err(js_err)
     }
 }

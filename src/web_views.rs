@@ -7,6 +7,7 @@
 use crate::network::Feedback;
 use crate::observe::Trace;
 use crate::params;
+use crate::probes::{FineProbes, Probes};
 use crate::session::PROBED_INTERNEURONS;
 use crate::web::{chart_canvas, js_err, Playground};
 use plotters::prelude::*;
@@ -14,39 +15,46 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// Okabe–Ito colours (colour-blind safe).
-const BLUE: RGBColor = RGBColor(0, 114, 178);
-const ORANGE: RGBColor = RGBColor(213, 94, 0);
-const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub(crate) const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub(crate) const ORANGE: RGBColor = RGBColor(213, 94, 0);
+pub(crate) const GREEN: RGBColor = RGBColor(0, 158, 115);
 const PURPLE: RGBColor = RGBColor(204, 121, 167);
 const SKY: RGBColor = RGBColor(86, 180, 233);
 const YELLOW: RGBColor = RGBColor(230, 159, 0);
-const PALETTE: [RGBColor; 6] = [BLUE, ORANGE, GREEN, PURPLE, SKY, YELLOW];
+pub(crate) const PALETTE: [RGBColor; 6] = [BLUE, ORANGE, GREEN, PURPLE, SKY, YELLOW];
 
 #[derive(Serialize)]
-struct Series {
-    name: String,
-    #[serde(skip)]
-    colour: RGBColor,
+pub(crate) struct Series {
+    pub(crate) name: String,
+    /// As "#rrggbb", so a page legend can match the line exactly.
+    #[serde(serialize_with = "hex_colour")]
+    pub(crate) colour: RGBColor,
     /// Drawn thinner and lighter: a target or reference the solid line is compared with.
-    #[serde(skip)]
-    faint: bool,
+    pub(crate) faint: bool,
     /// Which stacked panel of the chart it is drawn in (each has its own y axis).
-    panel: usize,
-    values: Vec<f32>,
+    pub(crate) panel: usize,
+    pub(crate) values: Vec<f32>,
+}
+
+fn hex_colour<S: serde::Serializer>(c: &RGBColor, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2))
 }
 
 /// What one chart draws: a time axis (seconds of simulated time), its series, labels and
 /// vertical marks (time, label).
 #[derive(Serialize)]
-struct ChartData {
-    time_s: Vec<f32>,
-    series: Vec<Series>,
+pub(crate) struct ChartData {
+    pub(crate) time_s: Vec<f32>,
+    pub(crate) series: Vec<Series>,
     /// The y-axis label of each stacked panel, top first.
-    panels: Vec<&'static str>,
-    marks: Vec<(f32, String)>,
+    pub(crate) panels: Vec<&'static str>,
+    pub(crate) marks: Vec<(f32, String)>,
+    /// A fixed y range for every panel (else each fits its data).
+    #[serde(skip)]
+    pub(crate) y_range: Option<(f64, f64)>,
 }
 
-fn series(name: impl Into<String>, colour: RGBColor, t: &Trace) -> Series {
+pub(crate) fn series(name: impl Into<String>, colour: RGBColor, t: &Trace) -> Series {
     Series {
         name: name.into(),
         colour,
@@ -57,7 +65,7 @@ fn series(name: impl Into<String>, colour: RGBColor, t: &Trace) -> Series {
 }
 
 /// The last `n` samples of a trace.
-fn tail(name: impl Into<String>, colour: RGBColor, t: &Trace, n: usize) -> Series {
+pub(crate) fn tail(name: impl Into<String>, colour: RGBColor, t: &Trace, n: usize) -> Series {
     let skip = t.len.saturating_sub(n);
     Series {
         name: name.into(),
@@ -69,13 +77,13 @@ fn tail(name: impl Into<String>, colour: RGBColor, t: &Trace, n: usize) -> Serie
 }
 
 /// Fine-probe window shown by the single-digit views: 300 ms at dt = 1 ms (30 digits).
-const FINE_WINDOW: usize = 300;
+pub(crate) const FINE_WINDOW: usize = 300;
 
 /// At most this many points per drawn line: longer traces are averaged in bins (drawing every
 /// sample of a 2000-sample trace costs more than the simulation it shows).
 const MAX_POINTS: usize = 400;
 
-fn binned(d: ChartData) -> ChartData {
+pub(crate) fn binned(d: ChartData) -> ChartData {
     let n = d.time_s.len();
     if n <= MAX_POINTS {
         return d;
@@ -100,7 +108,12 @@ fn binned(d: ChartData) -> ChartData {
     }
 }
 
-fn draw_chart(canvas_id: &str, dark: bool, scale: f64, d: &ChartData) -> Result<(), JsValue> {
+pub(crate) fn draw_chart(
+    canvas_id: &str,
+    dark: bool,
+    scale: f64,
+    d: &ChartData,
+) -> Result<(), JsValue> {
     let (root, scale, colours) = chart_canvas(canvas_id, dark, scale)?;
     let n = d.panels.len().max(1);
     let areas = root.split_evenly((n, 1));
@@ -136,7 +149,9 @@ fn draw_panel(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v as f64), hi.max(v as f64))
         });
-    let (lo, hi) = if lo.is_finite() && hi > lo {
+    let (lo, hi) = if let Some(range) = d.y_range {
+        range
+    } else if lo.is_finite() && hi > lo {
         let pad = 0.06 * (hi - lo);
         (lo - pad, hi + pad)
     } else if lo.is_finite() {
@@ -228,6 +243,121 @@ fn draw_panel(
     Ok(())
 }
 
+/// The "errors" view: the output error |u* − u| on top, the apical error of each hidden layer
+/// in a panel below it (as in the network), every step of the last `FINE_WINDOW` steps.
+pub(crate) fn errors_chart(f: &FineProbes) -> ChartData {
+    let w = FINE_WINDOW;
+    let mut s: Vec<Series> = f
+        .apical
+        .iter()
+        .enumerate()
+        .map(|(l, t)| {
+            tail(
+                format!("apical error, hidden layer {}", l + 1),
+                PALETTE[l % PALETTE.len()],
+                t,
+                w,
+            )
+        })
+        .collect();
+    s.insert(0, tail("output error |u* − u|", GREEN, &f.output_error, w));
+    let panels = s.len();
+    for (k, x) in s.iter_mut().enumerate() {
+        x.panel = k.min(panels - 1);
+    }
+    let mut desc = vec!["output rms"];
+    desc.extend((1..panels).map(|_| "apical rms"));
+    ChartData {
+        time_s: f
+            .time_s
+            .iter()
+            .skip(f.time_s.len.saturating_sub(w))
+            .collect(),
+        series: s,
+        panels: desc,
+        marks: vec![],
+        y_range: None,
+    }
+}
+
+/// The "energy" view: E (Eq. 3, mismatch part + βC) and its cost part βC over the strided
+/// samples from simulated time `from` (s) on, with vertical `marks`.
+pub(crate) fn energy_chart(p: &Probes, from: f32, marks: Vec<(f32, String)>) -> ChartData {
+    let total: Vec<f32> = p
+        .energy_mismatch
+        .iter()
+        .zip(p.energy_cost.iter())
+        .map(|(m, c)| m + c)
+        .collect();
+    let time_s: Vec<f32> = p.time_s.iter().collect();
+    let skip = time_s.iter().take_while(|&&t| t < from).count();
+    let mut total = total;
+    total.drain(..skip.min(total.len()));
+    let mut cost: Vec<f32> = p.energy_cost.iter().collect();
+    cost.drain(..skip.min(cost.len()));
+    binned(ChartData {
+        time_s: time_s[skip..].to_vec(),
+        series: vec![
+            Series {
+                name: "energy E".into(),
+                colour: BLUE,
+                faint: false,
+                panel: 0,
+                values: total,
+            },
+            Series {
+                values: cost,
+                ..series("cost part βC", ORANGE, &p.energy_cost)
+            },
+        ],
+        panels: vec!["energy E (Eq. 3)"],
+        marks,
+        y_range: None,
+    })
+}
+
+/// The alignment meters over the whole history of their computations (`Probes::slow`): the
+/// angle between the NLA update and the exact backprop gradient; with the microcircuit also θ
+/// (W^PI W^IP vs B W, Eq. 12); with random feedback or the microcircuit also B vs Wᵀ — first
+/// hidden layer, colours as in the MNIST circuit chart.
+pub(crate) fn alignment_chart(p: &Probes, feedback: Feedback) -> ChartData {
+    let s = &p.slow;
+    let mut out = vec![series(
+        "NLA update vs exact backprop gradient",
+        BLUE,
+        &s.backprop_angle,
+    )];
+    if feedback == Feedback::Microcircuit {
+        if let Some(t) = s.lateral_angle.first() {
+            let mut theta = series("θ: W^PI W^IP vs B W", ORANGE, t);
+            // −1 marks samples from before the microcircuit was on: not applicable, not drawn.
+            for v in &mut theta.values {
+                if *v < 0.0 {
+                    *v = f32::NAN;
+                }
+            }
+            out.push(theta);
+        }
+    }
+    if feedback != Feedback::WeightTransport {
+        if let Some(t) = s.feedback_angle.first() {
+            out.push(series("B vs Wᵀ", GREEN, t));
+        }
+    }
+    let top = out
+        .iter()
+        .flat_map(|x| x.values.iter())
+        .filter(|v| v.is_finite())
+        .fold(0.0f32, |m, &v| m.max(v));
+    binned(ChartData {
+        time_s: s.time_s.iter().collect(),
+        series: out,
+        panels: vec!["angle (degrees)"],
+        marks: vec![],
+        y_range: Some((0.0, if top > 90.0 { 180.0 } else { 90.0 })),
+    })
+}
+
 /// The network at a glance: voltages and errors of every layer, and the interneurons.
 #[derive(Serialize)]
 struct Glance {
@@ -251,44 +381,8 @@ impl Playground {
         };
         let w = FINE_WINDOW;
         Some(match view {
-            "errors" => {
-                let mut s: Vec<Series> = f
-                    .apical
-                    .iter()
-                    .enumerate()
-                    .map(|(l, t)| {
-                        tail(
-                            format!("apical error, hidden layer {}", l + 1),
-                            PALETTE[l % PALETTE.len()],
-                            t,
-                            w,
-                        )
-                    })
-                    .collect();
-                // The output error on top, the errors it sends down below it, as in the network.
-                s.insert(0, tail("output error |u* − u|", GREEN, &f.output_error, w));
-                let panels = s.len();
-                for (k, x) in s.iter_mut().enumerate() {
-                    x.panel = k.min(panels - 1);
-                }
-                let mut desc = vec!["output rms"];
-                desc.extend((1..panels).map(|_| "apical rms"));
-                ChartData {
-                    time_s: fine_time(),
-                    series: s,
-                    panels: desc,
-                    marks: vec![],
-                }
-            }
+            "errors" => errors_chart(f),
             "energy" => {
-                let total: Vec<f32> = p
-                    .energy_mismatch
-                    .iter()
-                    .zip(p.energy_cost.iter())
-                    .map(|(m, c)| m + c)
-                    .collect();
-                let names = ["1: β = 0", "2: nudged", "3: plastic"];
-                let time_s: Vec<f32> = p.time_s.iter().collect();
                 // While the regimes run (and a while after), the chart zooms in on them.
                 let now = self.session.net.time / 1000.0;
                 let from = self
@@ -299,34 +393,14 @@ impl Playground {
                     .find(|m| m.1 == 0)
                     .filter(|m| self.session.regimes.is_some() || now - m.0 < 1.5)
                     .map_or(f32::NEG_INFINITY, |m| (m.0 - 0.05) as f32);
-                let skip = time_s.iter().take_while(|&&t| t < from).count();
-                let mut total = total;
-                total.drain(..skip.min(total.len()));
-                let mut cost: Vec<f32> = p.energy_cost.iter().collect();
-                cost.drain(..skip.min(cost.len()));
-                binned(ChartData {
-                    time_s: time_s[skip..].to_vec(),
-                    series: vec![
-                        Series {
-                            name: "energy E".into(),
-                            colour: BLUE,
-                            faint: false,
-                            panel: 0,
-                            values: total,
-                        },
-                        Series {
-                            values: cost,
-                            ..series("cost part βC", ORANGE, &p.energy_cost)
-                        },
-                    ],
-                    panels: vec!["energy E (Eq. 3)"],
-                    marks: self
-                        .session
-                        .regime_marks
-                        .iter()
-                        .map(|&(t, k)| (t as f32, names[k as usize % 3].to_string()))
-                        .collect(),
-                })
+                let names = ["1: β = 0", "2: nudged", "3: plastic"];
+                let marks = self
+                    .session
+                    .regime_marks
+                    .iter()
+                    .map(|&(t, k)| (t as f32, names[k as usize % 3].to_string()))
+                    .collect();
+                energy_chart(p, from, marks)
             }
             "neuron" => ChartData {
                 time_s: fine_time(),
@@ -343,6 +417,7 @@ impl Playground {
                 ],
                 panels: vec!["soma, basal", "apical"],
                 marks: vec![],
+                y_range: None,
             },
             "interneurons" => {
                 let mut s = vec![];
@@ -369,6 +444,7 @@ impl Playground {
                     series: s,
                     panels: vec!["voltage"],
                     marks: vec![],
+                    y_range: None,
                 }
             }
             "delay" => {
@@ -385,6 +461,7 @@ impl Playground {
                     ],
                     panels: vec!["output voltage"],
                     marks: vec![],
+                    y_range: None,
                 })
             }
             _ => return None,

@@ -114,3 +114,46 @@ fn hiding_one_ecog_channel_is_refused_and_other_selections_work() {
     };
     assert!(IeegTask::new(&rec, lfp).is_ok());
 }
+
+#[test]
+fn live_view_probes_follow_the_training_network() {
+    use nla_playground::probes::{FINE_LEN, TRACE_LEN};
+    let rec = load_ieeg().expect("run `python3 scripts/fetch_data.py` first");
+    let mut task = IeegTask::new(&rec, IeegConfig::default()).unwrap();
+    task.train_steps(20_000).unwrap();
+    let p = &task.probes;
+    // Errors: every step, on the training-time axis.
+    assert_eq!(p.fine.time_s.len, FINE_LEN);
+    assert_eq!(p.fine.time_s.last(), Some(20.0));
+    let out = p.fine.output_error.to_vec();
+    let apical = p.fine.apical[0].to_vec();
+    assert!(out.iter().chain(&apical).all(|v| v.is_finite()));
+    assert!(
+        out.iter().cloned().fold(0.0, f32::max) > 0.01,
+        "output error"
+    );
+    assert!(
+        apical.iter().cloned().fold(0.0, f32::max) > 1e-4,
+        "apical error"
+    );
+    // Energy: every 10 steps, the last 20 s; positive (the output is nudged all the time).
+    assert_eq!(p.energy_mismatch.len, TRACE_LEN);
+    for (m, c) in p.energy_mismatch.iter().zip(p.energy_cost.iter()) {
+        assert!(
+            m.is_finite() && c.is_finite() && m >= 0.0 && m + c > 0.0,
+            "{m} {c}"
+        );
+    }
+    // The backprop meter: the first sample, then every 1000 steps; weight transport follows
+    // the gradient (Theorem 1), so most readings are small.
+    let t = p.slow.time_s.to_vec();
+    assert_eq!(t.len(), 21);
+    assert!(
+        (t[0] - 0.01).abs() < 1e-6 && (t[20] - 20.0).abs() < 1e-6,
+        "{t:?}"
+    );
+    let mut a = p.slow.backprop_angle.to_vec();
+    a.sort_by(f32::total_cmp);
+    assert!(a.iter().all(|v| (0.0..=180.0).contains(v)), "{a:?}");
+    assert!(a[10] < 30.0, "median NLA vs backprop angle {}°", a[10]);
+}

@@ -172,6 +172,49 @@ function refresh(force, now = performance.now()) {
     const d2 = sizeCanvas($("ieeg-r2-chart"), 300 / 520);
     try { pg.draw_r2_chart("ieeg-r2-chart", dark.matches, d2); } catch (e) { console.warn("R² chart:", e); }
   }
+  paintViews(force, now, s.steps);
+}
+
+// ---------- live views of the network: errors, energy, alignment ----------
+// Drawn in Rust by the MNIST views' code (src/web_views.rs); at most one per frame, each a few
+// times a second, and only when the network has moved on — painting never crowds out learning.
+const VIEWS = ["errors", "energy", "alignment"];
+const VIEW_INTERVAL_MS = 300;
+const viewAt = Object.fromEntries(VIEWS.map((v) => [v, { t: -1e9, steps: -1 }]));
+let viewTurn = 0;
+
+function paintView(id, now, steps) {
+  const canvas = $(`ieeg-${id}-chart`);
+  const dpr = sizeCanvas(canvas, 300 / 520);
+  pg.draw_view(id, canvas.id, dark.matches, dpr);
+  viewLegend($(`ieeg-${id}-legend`), pg.view_series(id));
+  viewAt[id] = { t: now, steps };
+}
+
+function paintViews(force, now, steps) {
+  for (let k = 0; k < VIEWS.length; k++) {
+    const id = VIEWS[(viewTurn + k) % VIEWS.length];
+    const at = viewAt[id];
+    if (!force && (now - at.t < VIEW_INTERVAL_MS || steps === at.steps)) continue;
+    try { paintView(id, now, steps); } catch (e) { console.warn(`${id} view:`, e); }
+    if (!force) { viewTurn = (viewTurn + k + 1) % VIEWS.length; return; }
+  }
+}
+
+/** The legend from the series the chart draws (their colours come from Rust). */
+function viewLegend(el, data) {
+  const key = data.series.map((s) => `${s.colour}|${s.faint}|${s.name}`).join(";");
+  if (el.dataset.key === key) return;
+  el.dataset.key = key;
+  el.replaceChildren(...data.series.map((s) => {
+    const li = document.createElement("li");
+    const sw = document.createElement("span");
+    sw.className = "sw";
+    sw.style.background = s.colour;
+    if (s.faint) { sw.style.opacity = "0.45"; sw.style.height = "6px"; }
+    li.append(sw, document.createTextNode(s.name));
+    return li;
+  }));
 }
 
 function buildChooser(s, key) {
@@ -261,6 +304,10 @@ window.nlaIeeg = {
   play: () => { if (!running) ui.play.click(); },
   step: (n = 1) => { pg.train_steps(Math.max(0, Math.min(1e7, n | 0))); refresh(false); },
   displayedR2: () => ui.r2.textContent,
+  /** The series a live view ("errors", "energy", "alignment") draws, as on screen. */
+  viewSeries: (view) => pg.view_series(view),
+  /** Repaint the live views now. */
+  paintViews: () => paintViews(true, performance.now(), pg.stats().steps),
   speed: (v) => { ui.speed.value = String(v); },
 };
 

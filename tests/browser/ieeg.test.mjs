@@ -92,6 +92,85 @@ test(`the iEEG view loads the real recording and its displayed test-window R² p
   await page.close();
 });
 
+/** A cheap fingerprint of a canvas's pixels and the number of distinct colours in it. */
+const canvasPixels = (page, id) => page.evaluate((id) => {
+  const c = document.getElementById(id);
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let hash = 0;
+  const colours = new Set();
+  for (let i = 0; i < d.length; i += 4) {
+    const v = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+    hash = (hash * 31 + v) | 0;
+    if (colours.size < 64) colours.add(v);
+  }
+  return { hash, colours: colours.size, width: c.width };
+}, id);
+
+test("the iEEG network's own live views: errors every step, energy, and the backprop meter over training", async () => {
+  const { page, problems } = await openIeeg();
+  const VIEWS = ["errors", "energy", "alignment"];
+  // 20 s of simulated training, counted.
+  await page.evaluate(() => window.nlaIeeg.step(20_000));
+  await page.evaluate(() => window.nlaIeeg.paintViews());
+  const v = await page.evaluate((ids) => Object.fromEntries(ids.map((id) => [id, window.nlaIeeg.viewSeries(id)])), VIEWS);
+  for (const id of VIEWS) {
+    const d = v[id];
+    assert.ok(d.time_s.length > 0 && d.series.length > 0, `${id}: empty`);
+    assert.ok(d.time_s.every(Number.isFinite), `${id}: time`);
+    for (const s of d.series) {
+      assert.equal(s.values.length, d.time_s.length, `${id}/${s.name}: one value per time`);
+      assert.ok(s.values.every(Number.isFinite), `${id}/${s.name}: non-finite value`);
+    }
+    // The legend names exactly what is drawn, in the colours drawn.
+    const legend = await page.$$eval(`#ieeg-${id}-legend li`, (li) => li.map((x) => [x.textContent, x.firstChild.style.background]));
+    assert.deepEqual(legend.map((x) => x[0]), d.series.map((s) => s.name), id);
+    const px = await canvasPixels(page, `ieeg-${id}-chart`);
+    assert.ok(px.colours >= 5, `${id}: canvas looks blank (${px.colours} colours)`);
+  }
+  // Errors: every step of the last 300 ms; the output error on top, the hidden layer's apical error below.
+  const e = v.errors;
+  assert.equal(e.time_s.length, 300);
+  assert.ok(Math.abs(e.time_s.at(-1) - 20) < 1e-3 && Math.abs(e.time_s.at(-1) - e.time_s[0] - 0.299) < 1e-3, `${e.time_s[0]}–${e.time_s.at(-1)}`);
+  assert.deepEqual(e.series.map((s) => [s.name, s.panel]), [["output error |u* − u|", 0], ["apical error, hidden layer 1", 1]]);
+  const max = (a) => Math.max(...a);
+  assert.ok(max(e.series[0].values) > 0.01, `output error ${max(e.series[0].values)}`);
+  assert.ok(max(e.series[1].values) > 1e-4, `apical error ${max(e.series[1].values)}`);
+  // Energy: the last 20 s (one sample per 10 steps, drawn in ≤ 400 bins), finite and positive.
+  const en = v.energy;
+  assert.ok(en.time_s[0] < 1 && en.time_s.at(-1) > 19.9, `${en.time_s[0]}–${en.time_s.at(-1)}`);
+  const [E, cost] = en.series;
+  assert.equal(E.name, "energy E");
+  assert.ok(E.values.every((x) => x > 0), `energy min ${Math.min(...E.values)}`);
+  assert.ok(E.values.every((x, i) => cost.values[i] >= 0 && cost.values[i] <= x * (1 + 1e-5)), "cost part ≤ E");
+  // Alignment: one reading per 1000 steps (and the first), over the whole run; weight transport
+  // follows the gradient (Theorem 1): the median reading is small.
+  const al = v.alignment;
+  assert.deepEqual(al.series.map((s) => s.name), ["NLA update vs exact backprop gradient"]);
+  assert.equal(al.time_s.length, 21);
+  assert.ok(Math.abs(al.time_s.at(-1) - 20) < 1e-3, `${al.time_s.at(-1)}`);
+  const angles = [...al.series[0].values].sort((a, b) => a - b);
+  assert.ok(angles.every((a) => a >= 0 && a <= 180), `${angles}`);
+  const median = angles[10];
+  assert.ok(median < 30, `median NLA-vs-backprop angle ${median}°`);
+  console.log(`# after 20 s: output error ≤ ${max(e.series[0].values).toFixed(3)}, energy ${Math.min(...E.values).toFixed(4)}–${max(E.values).toFixed(3)}, backprop meter median ${median.toFixed(1)}° (${angles[0].toFixed(1)}–${angles.at(-1).toFixed(1)}°)`);
+  for (const id of VIEWS) await page.locator(`#ieeg-v-${id}`).screenshot({ path: `${OUT}/ieeg-${id}.png` });
+  // Live: playing repaints the views from the loop, a few times a second.
+  const before = await canvasPixels(page, "ieeg-errors-chart");
+  await page.evaluate(() => { window.nlaIeeg.speed(1); window.nlaIeeg.play(); });
+  await page.waitForFunction((h) => {
+    const c = document.getElementById("ieeg-errors-chart");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let hash = 0;
+    for (let i = 0; i < d.length; i += 4) hash = (hash * 31 + ((d[i] << 16) | (d[i + 1] << 8) | d[i + 2])) | 0;
+    return hash !== h;
+  }, before.hash, { timeout: 5000 });
+  await page.evaluate(() => window.nlaIeeg.pause());
+  // An unknown view is refused by name.
+  assert.match(await page.evaluate(() => { try { window.nlaIeeg.viewSeries("nonsense"); return "accepted"; } catch (err) { return String(err); } }), /no view "nonsense"/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 // ---------- malformed files, generated here ----------
 function csv({ rate = "250", samples = null, header = "ECOG_A,ECOG_B,LFP_C,EEG_D", n = 750, cols = 4 } = {}) {
   let s = `# rate_hz = ${rate}\n`;
