@@ -138,8 +138,9 @@ fn draw_panel(
         d.time_s.first().copied().unwrap_or(0.0) as f64,
         d.time_s.last().copied().unwrap_or(1.0) as f64,
     );
-    // Short windows (slow motion, the delay demo) read better in ms.
-    let in_ms = t1 - t0 < 2.5;
+    // Short windows (slow motion, the delay demo) read better in ms — while the numbers stay
+    // short; later on they are seconds with two decimals.
+    let in_ms = t1 - t0 < 2.5 && t1 < 10.0;
     let k = if in_ms { 1000.0 } else { 1.0 };
     let (x0, x1) = (t0 * k, if t1 > t0 { t1 * k } else { t0 * k + 1.0 });
     let mine = || d.series.iter().filter(|s| s.panel == panel);
@@ -182,7 +183,9 @@ fn draw_panel(
         .x_labels(6)
         .y_labels(if d.panels.len() > 1 { 4 } else { 6 })
         .x_label_formatter(&|v| {
-            if span < 10.0 {
+            if span < 2.5 && !in_ms {
+                format!("{v:.2}")
+            } else if span < 10.0 {
                 format!("{v:.1}")
             } else {
                 format!("{v:.0}")
