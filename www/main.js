@@ -4,6 +4,7 @@ import init, { Playground } from "../pkg/nla_playground.js";
 import { createViews, sizeCanvas } from "./views.js";
 import { createParams, createTour } from "./controls.js";
 import { initShare, writeHashState } from "./share.js";
+import { themeQuery, motion } from "./a11y.js";
 
 const $ = (id) => document.getElementById(id);
 // Work budget per frame (painting first, then learning for the rest of it), adapted (as in
@@ -217,8 +218,8 @@ function dispatchSweep() {
 // ---------- the loop ----------
 const outBars = makeBars($("out-bars"));
 const drawBars = makeBars($("draw-bars"));
-const darkQuery = matchMedia("(prefers-color-scheme: dark)");
-darkQuery.addEventListener?.("change", () => { chartDirty = true; });
+const darkQuery = themeQuery; // the system setting, or the page's colour toggle (www/a11y.js)
+darkQuery.addEventListener?.("change", () => { chartDirty = true; views?.all(performance.now()); });
 
 function simulate(frameMs, deadline) {
   const t0 = performance.now();
@@ -300,9 +301,12 @@ function frame(now) {
   // a frame with a chart to draw learns a little less, and no frame runs over.
   const s = pg.stats();
   paintReadouts(s);
-  paintDigit($("digit"), pg.input());
-  const best = paintBars(outBars, pg.output(), s.current_label);
-  ui.pred.textContent = s.current_label == null || best < 0 ? "–" : best;
+  if (!motion.reduced || now - lastStreamPaint >= 500) { // reduced motion: the stream at 2 Hz, not a flicker
+    lastStreamPaint = now;
+    paintDigit($("digit"), pg.input());
+    const best = paintBars(outBars, pg.output(), s.current_label);
+    ui.pred.textContent = s.current_label == null || best < 0 ? "–" : best;
+  }
   if (s.history_len !== lastHistoryLen || chartDirty) {
     lastHistoryLen = s.history_len;
     chartDirty = false;
@@ -317,7 +321,7 @@ function frame(now) {
   requestAnimationFrame(frame);
 }
 
-let lastLagPaint = 0;
+let lastLagPaint = 0, lastStreamPaint = 0;
 const fmtLag = (v) => `${v.toFixed(1)} ms`;
 function paintLags(now) {
   lastLagPaint = now;
@@ -353,7 +357,7 @@ function drawChart() {
 }
 let lastCircuitDraw = 0;
 function drawCircuitChart(now) {
-  if (now - lastCircuitDraw < 250 && !chartDirty) return; // 4 Hz is plenty for a slow trace
+  if (now - lastCircuitDraw < motion.slow(250) && !chartDirty) return; // 4 Hz is plenty for a slow trace
   lastCircuitDraw = now;
   const dpr = sizeCanvas($("circuit-chart"));
   try { pg.draw_circuit_chart("circuit-chart", darkQuery.matches, dpr); } catch (e) { console.warn("circuit chart:", e); }
@@ -629,7 +633,7 @@ async function main() {
   views = createViews(pg, {
     dark: () => darkQuery.matches,
     getInput: () => pg.input(),
-    intervalMs: () => (Number.isFinite(speed) ? 100 : 250),
+    intervalMs: () => motion.slow(Number.isFinite(speed) ? 100 : 250),
   });
   tour = createTour();
   $("tour").addEventListener("click", () => tour.start());
