@@ -5,6 +5,7 @@ import { createViews, sizeCanvas } from "./views.js";
 import { createParams, createTour } from "./controls.js";
 import { initShare, writeHashState } from "./share.js";
 import { themeQuery, motion } from "./a11y.js";
+import { createDivergence } from "./robust.js";
 
 const $ = (id) => document.getElementById(id);
 // Work budget per frame (painting first, then learning for the rest of it), adapted (as in
@@ -39,6 +40,13 @@ function showError(msg) {
   ui.error.textContent = msg;
 }
 function setStatus(msg) { ui.status.textContent = msg; }
+/** Learning diverged (Rust already put back the last finite weights): pause and explain (www/robust.js). */
+let divergence = null;
+function diverged(e) {
+  running = false;
+  ui.play.textContent = "Play";
+  if (divergence) divergence.show(String(e?.message ?? e)); else showError(`Paused: ${e}`);
+}
 
 // ---------- data ----------
 const loading = { done: 0, total: 0 };
@@ -243,9 +251,7 @@ function simulate(frameMs, deadline) {
         steps += n;
       }
     } catch (e) {
-      running = false;
-      ui.play.textContent = "Play";
-      showError(`Paused: ${e}`);
+      diverged(e);
     }
     if (steps < want) stepCarry = 0;
   }
@@ -260,9 +266,7 @@ function simulate(frameMs, deadline) {
       else stepsPerCall = Math.min(2000, stepsPerCall * 2);
     }
   } catch (e) {
-    running = false;
-    ui.play.textContent = "Play";
-    showError(`Paused: ${e}`);
+    diverged(e);
   }
   const trainEnd = performance.now();
   while (pg.eval_pending() && performance.now() < deadline) {
@@ -508,7 +512,7 @@ function stepOnce() {
   try {
     pg.train_steps(1);
     pg.delay_advance(Math.max(1, Math.round(dtMs)));
-  } catch (e) { showError(`Paused: ${e}`); }
+  } catch (e) { diverged(e); }
 }
 
 function refreshGallery() {
@@ -725,6 +729,8 @@ async function main() {
     /** Paint a live view now (even if hidden); returns the milliseconds it took. */
     paintView: (id) => views.paintNow(id),
     delayLags: () => Array.from(pg.delay_lags()),
+    /** Bytes of wasm linear memory (the soak command watches it grow or not). */
+    wasmMemoryBytes: () => wasm.memory.buffer.byteLength,
     param: (name) => pg.param(name),
     setParam: (name, value) => { params.set(name, value); return pg.param(name); },
     setSpeed: (v) => setSpeed(v),
@@ -739,6 +745,8 @@ async function main() {
       return n * 1000 / (performance.now() - t0);
     },
   };
+  divergence = createDivergence(pg, { setParam: (n, v) => params.set(n, v), setFeedback: (m) => window.nla.setFeedback(m),
+    play: () => window.nla.play(), reset: () => ui.reset.click() });
   initShare(pg, { afterJump: syncAfterJump }); // URL state, save/load, embedding (www/share.js)
   requestAnimationFrame(frame);
   let files;
