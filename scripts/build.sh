@@ -13,5 +13,6 @@ cp index.html dist.tmp/
 cp -r www dist.tmp/www
 cp -r data/mnist dist.tmp/data/mnist
 cp -r data/ieeg dist.tmp/data/ieeg
+python3 scripts/write_sw.py dist.tmp # the offline service worker, at the root so it covers the page
 rm -rf dist && mv dist.tmp dist
 echo "build: dist/ ready ($(du -sh dist | cut -f1); wasm $(du -h dist/pkg/nla_playground_bg.wasm | cut -f1))" >&2

@@ -47,7 +47,7 @@ scripts/build.sh
 
 echo "== browser tests (headless Chromium)" >&2
 cd tests/browser
-if [ ! -d node_modules/playwright-core ]; then npm ci --no-audit --no-fund; fi
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then npm ci --no-audit --no-fund; fi
 node --test --test-concurrency=1 --test-reporter=spec
 cd "$root"
 echo "test: all passed; screenshots in test-output/" >&2

@@ -2,6 +2,7 @@
 // requestAnimationFrame loop at a chosen speed, the charts, the channel chooser, file upload.
 // All numerics live in Rust (src/ieeg.rs, src/signal_files.rs, src/web_ieeg.rs).
 import init, { IeegPlayground } from "../pkg/nla_playground.js";
+import { themeQuery as dark } from "./a11y.js"; // the system setting, or the page's colour toggle
 
 const $ = (id) => document.getElementById(id);
 const BUDGET_MS = 12; // compute per frame, so the page keeps its display rate at any speed
@@ -16,7 +17,7 @@ const ui = {
   fileMsg: $("ieeg-file-msg"), legend: $("ieeg-legend"),
 };
 const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#56b4e9", "#e69f00", "#787878", "#f0e442"];
-const dark = matchMedia("(prefers-color-scheme: dark)");
+dark.addEventListener("change", () => { lastHistoryLen = -1; }); // repaint the R² chart in the new colours
 
 let pg = null;
 let loading = null;

@@ -4,6 +4,8 @@ import init, { Playground } from "../pkg/nla_playground.js";
 import { createViews, sizeCanvas } from "./views.js";
 import { createParams, createTour } from "./controls.js";
 import { initShare, writeHashState } from "./share.js";
+import { themeQuery, motion } from "./a11y.js";
+import { createDivergence } from "./robust.js";
 
 const $ = (id) => document.getElementById(id);
 // Work budget per frame (painting first, then learning for the rest of it), adapted (as in
@@ -38,6 +40,13 @@ function showError(msg) {
   ui.error.textContent = msg;
 }
 function setStatus(msg) { ui.status.textContent = msg; }
+/** Learning diverged (Rust already put back the last finite weights): pause and explain (www/robust.js). */
+let divergence = null;
+function diverged(e) {
+  running = false;
+  ui.play.textContent = "Play";
+  if (divergence) divergence.show(String(e?.message ?? e)); else showError(`Paused: ${e}`);
+}
 
 // ---------- data ----------
 const loading = { done: 0, total: 0 };
@@ -217,8 +226,8 @@ function dispatchSweep() {
 // ---------- the loop ----------
 const outBars = makeBars($("out-bars"));
 const drawBars = makeBars($("draw-bars"));
-const darkQuery = matchMedia("(prefers-color-scheme: dark)");
-darkQuery.addEventListener?.("change", () => { chartDirty = true; });
+const darkQuery = themeQuery; // the system setting, or the page's colour toggle (www/a11y.js)
+darkQuery.addEventListener?.("change", () => { chartDirty = true; views?.all(performance.now()); });
 
 function simulate(frameMs, deadline) {
   const t0 = performance.now();
@@ -242,9 +251,7 @@ function simulate(frameMs, deadline) {
         steps += n;
       }
     } catch (e) {
-      running = false;
-      ui.play.textContent = "Play";
-      showError(`Paused: ${e}`);
+      diverged(e);
     }
     if (steps < want) stepCarry = 0;
   }
@@ -259,9 +266,7 @@ function simulate(frameMs, deadline) {
       else stepsPerCall = Math.min(2000, stepsPerCall * 2);
     }
   } catch (e) {
-    running = false;
-    ui.play.textContent = "Play";
-    showError(`Paused: ${e}`);
+    diverged(e);
   }
   const trainEnd = performance.now();
   while (pg.eval_pending() && performance.now() < deadline) {
@@ -298,9 +303,12 @@ function frame(now) {
 
   // Paint first (the state of the last frame's steps), then learn for the rest of the budget:
   // a frame with a chart to draw learns a little less, and no frame runs over.
-  // The readouts and the presented digit at 20 Hz (every frame while stepping slowly).
+  // The readouts and the presented digit at 20 Hz (every frame while stepping slowly);
+  // with reduced motion the stream at 2 Hz, not a flicker.
   perf.frameNo = (perf.frameNo ?? 0) + 1;
-  if (perf.frameNo % 3 === 0 || !running || Number.isFinite(speed)) {
+  const due = motion.reduced ? now - lastStreamPaint >= 500 : perf.frameNo % 3 === 0 || !running || Number.isFinite(speed);
+  if (due) {
+    lastStreamPaint = now;
     const s = pg.stats();
     paintReadouts(s);
     paintDigit($("digit"), pg.input());
@@ -329,7 +337,7 @@ function frame(now) {
   requestAnimationFrame(frame);
 }
 
-let lastLagPaint = 0;
+let lastLagPaint = 0, lastStreamPaint = 0;
 const fmtLag = (v) => `${v.toFixed(1)} ms`;
 function paintLags(now) {
   lastLagPaint = now;
@@ -365,7 +373,7 @@ function drawChart() {
 }
 let lastCircuitDraw = 0;
 function drawCircuitChart(now) {
-  if (now - lastCircuitDraw < 250 && !chartDirty) return; // 4 Hz is plenty for a slow trace
+  if (now - lastCircuitDraw < motion.slow(250) && !chartDirty) return; // 4 Hz is plenty for a slow trace
   lastCircuitDraw = now;
   const dpr = sizeCanvas($("circuit-chart"));
   try { pg.draw_circuit_chart("circuit-chart", darkQuery.matches, dpr); } catch (e) { console.warn("circuit chart:", e); }
@@ -516,7 +524,7 @@ function stepOnce() {
   try {
     pg.train_steps(1);
     pg.delay_advance(Math.max(1, Math.round(dtMs)));
-  } catch (e) { showError(`Paused: ${e}`); }
+  } catch (e) { diverged(e); }
 }
 
 function refreshGallery() {
@@ -641,7 +649,7 @@ async function main() {
   views = createViews(pg, {
     dark: () => darkQuery.matches,
     getInput: () => pg.input(),
-    intervalMs: () => (Number.isFinite(speed) ? 100 : 250),
+    intervalMs: () => motion.slow(Number.isFinite(speed) ? 100 : 250),
   });
   tour = createTour();
   $("tour").addEventListener("click", () => tour.start());
@@ -735,6 +743,8 @@ async function main() {
     /** Paint a live view now (even if hidden); returns the milliseconds it took. */
     paintView: (id) => views.paintNow(id),
     delayLags: () => Array.from(pg.delay_lags()),
+    /** Bytes of wasm linear memory (the soak command watches it grow or not). */
+    wasmMemoryBytes: () => wasm.memory.buffer.byteLength,
     param: (name) => pg.param(name),
     setParam: (name, value) => { params.set(name, value); return pg.param(name); },
     setSpeed: (v) => setSpeed(v),
@@ -749,6 +759,8 @@ async function main() {
       return n * 1000 / (performance.now() - t0);
     },
   };
+  divergence = createDivergence(pg, { setParam: (n, v) => params.set(n, v), setFeedback: (m) => window.nla.setFeedback(m),
+    play: () => window.nla.play(), reset: () => ui.reset.click() });
   initShare(pg, { afterJump: syncAfterJump }); // URL state, save/load, embedding (www/share.js)
   requestAnimationFrame(frame);
   let files;

@@ -22,7 +22,8 @@ export function sizeCanvas(c) {
   const dpr = Math.min(3, window.devicePixelRatio || 1);
   const w = Math.round((c.clientWidth || 520) * dpr), h = Math.round(w * 300 / 520);
   if (w > 0 && (c.width !== w || c.height !== h)) { c.width = w; c.height = h; }
-  return dpr;
+  // Presenter mode (www/a11y.js): text and lines 1.5× larger on the same canvas, as the page's.
+  return dpr * (document.documentElement.dataset.presenter === "on" ? 1.5 : 1);
 }
 
 /** The legend of a chart view from the series it draws (colours follow the Rust palette). */

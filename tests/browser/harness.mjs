@@ -38,7 +38,7 @@ export async function serve(faults = {}, prefix = "/") {
     res.end(body);
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  return { url: `http://127.0.0.1:${server.address().port}${prefix}`, close: () => new Promise((ok) => server.close(ok)) };
+  return { url: `http://127.0.0.1:${server.address().port}${prefix}`, close: () => new Promise((ok) => { server.close(ok); server.closeAllConnections(); }) }; // keep-alive sockets too: a real cut
 }
 
 export async function launch() {
