@@ -26,7 +26,9 @@ for net in "784-500-10 --feedback weight-transport" "784-300-10 --feedback micro
   echo "$line"
   [ "$*" = "784-300-10" ] && default_native=$port
 done
-(cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund >/dev/null; } && NATIVE_SPS=$default_native node bench.mjs)
+session_native=$(./target/release/nla bench --session --seconds 5 --json | sps)
+echo "784-300-10, the page's whole learning loop natively (nla bench --session): $session_native steps/s"
+(cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund >/dev/null; } && NATIVE_SPS=$default_native NATIVE_SESSION_SPS=$session_native node bench.mjs)
 # iEEG task: native (whole run of the CLI) and the page's wall time to a displayed R² > 0.5.
 ./target/release/nla ieeg --json | python3 -c 'import json,sys; r=json.load(sys.stdin); print("native nla ieeg: %.1f s of simulated training in %.2f s wall; R² %s vs least squares %s" % (r["train_seconds"], r["wall_s"], " / ".join("%.3f" % c["network_r2"] for c in r["hidden"]), " / ".join("%.3f" % c["least_squares_r2"] for c in r["hidden"])))'
 (cd tests/browser && node bench_ieeg.mjs)

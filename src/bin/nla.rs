@@ -2,7 +2,8 @@
 //!
 //!   nla train   [options]   continuous learning on MNIST, then the official-test accuracy
 //!   nla compare [options]   the integrators / lookahead modes side by side on the same digits
-//!   nla bench   [options]   simulation steps/s of the network (training on, one thread)
+//!   nla bench   [options] [--session]   simulation steps/s of the network (training on, one thread);
+//!               --session: of the page's whole learning loop (stream, answers, probes)
 //!   nla check   theorem1|theorem2|eq13|delay|energy|all   the paper's claims, as figures
 //!   nla ieeg    [--hidden A,B] [--train-seconds N] [--file rec.csv|rec.edf] [--hidden-neurons H]
 //!               [--eta E] [--beta B] [--seed S] [--json]   pattern completion on human iEEG:
@@ -107,7 +108,7 @@ const KNOWN_OPTIONS: &[&str] = &[
 ];
 
 /// Options that take no value.
-const FLAGS: &[&str] = &["json", "skip-previous-udot"];
+const FLAGS: &[&str] = &["json", "skip-previous-udot", "session"];
 
 impl Args {
     fn get<T: std::str::FromStr>(&self, key: &str, default: T) -> T {
@@ -486,6 +487,9 @@ fn cmd_bench(a: &Args) {
     let mut rng = Rng::new(a.get("seed", 1u64));
     let mut net = Network::new(net_cfg.clone(), &mut rng).unwrap_or_else(|e| die(e));
     let test = data_files::load_test().unwrap_or_else(|e| die(e));
+    if a.flags.iter().any(|f| f == "session") {
+        return bench_session(a, net_cfg, test, seconds);
+    }
     let mut x = vec![0.0f32; net.n_in()];
     let mut y = vec![0.0f32; net.n_out()];
     let per_sample = a.task_config().steps_per_sample;
@@ -526,6 +530,34 @@ fn cmd_bench(a: &Args) {
         );
     } else {
         println!("native {layers}: {sps:.0} simulation steps/s (training on, one thread, {weights} weights)");
+    }
+}
+
+/// `nla bench --session`: the very loop the page runs — `Session::train_steps` on the training
+/// stream, with the per-digit answer before learning and every probe the live views read — so the
+/// page's steps/s can be set against native steps/s of the same work.
+fn bench_session(a: &Args, net_cfg: NetConfig, test: nla_playground::mnist::Dataset, seconds: f64) {
+    let task = a.task_config();
+    let mut s = Session::new(net_cfg, task, a.get("seed", 1u64)).unwrap_or_else(|e| die(e));
+    s.train = data_files::load_train(60_000).unwrap_or_else(|e| die(e));
+    s.test = test;
+    s.train_steps(1000)
+        .unwrap_or_else(|_| die("diverged during the benchmark"));
+    let t0 = Instant::now();
+    let mut steps = 0u64;
+    while t0.elapsed().as_secs_f64() < seconds {
+        s.train_steps(1000)
+            .unwrap_or_else(|_| die("diverged during the benchmark"));
+        steps += 1000;
+    }
+    let sps = steps as f64 / t0.elapsed().as_secs_f64();
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"what": "session", "steps_per_s": sps, "target": std::env::consts::ARCH})
+        );
+    } else {
+        println!("native session (the page's loop: stream, answers, probes): {sps:.0} steps/s");
     }
 }
 
