@@ -215,6 +215,11 @@ pub struct Session {
     pub external_eval: bool,
     /// The snapshot out for evaluation: (training digits, simulated s) when it was taken.
     external_sweep: Option<(u64, f64)>,
+    /// The first layer's weights W_1 as the seed drew them (input-major like `PyramidalLayer::w`):
+    /// the receptive-field view shows W_1 minus these — what learning has written. The random
+    /// start hides it: at 784-300-10 the learned change is under half of W_1's norm even after
+    /// 120,000 digits, and the silent border pixels keep their noise for ever.
+    pub initial_input_weights: Vec<f32>,
 }
 
 impl Session {
@@ -229,7 +234,9 @@ impl Session {
         let mut rng = Rng::new(seed);
         let net_config_hidden = net_config.layers.len().saturating_sub(2);
         let net = Network::new(net_config, &mut rng)?;
+        let initial_input_weights = net.layers[0].w.clone();
         Ok(Session {
+            initial_input_weights,
             net,
             task,
             rng,
@@ -684,6 +691,7 @@ impl Session {
             None => {
                 let mut rng = Rng::new(self.rng.next_u64());
                 self.net = Network::new(config.clone(), &mut rng).expect("config was valid");
+                self.initial_input_weights = self.net.layers[0].w.clone();
             }
         }
         self.net.config = config;

@@ -464,6 +464,25 @@ impl Playground {
         x
     }
 
+    /// Training digit `k` as rates, with its label appended (empty past the loaded ones). The
+    /// page's "one it gets wrong" button picks from these, so the official test set is never
+    /// taught.
+    pub fn train_digit(&self, k: u32) -> Vec<f32> {
+        let t = &self.session.train;
+        if (k as usize) >= t.len() {
+            return vec![];
+        }
+        let mut x = vec![0.0f32; crate::mnist::PIXELS + 1];
+        crate::mnist::to_rates(t.image(k as usize), &mut x[..crate::mnist::PIXELS]);
+        x[crate::mnist::PIXELS] = t.labels[k as usize] as f32;
+        x
+    }
+
+    /// Number of training digits loaded so far.
+    pub fn train_len(&self) -> u32 {
+        self.session.train.len() as u32
+    }
+
     /// Official-test accuracy of the current weights on the first `n` test digits, now
     /// (blocking; for tests and research).
     pub fn test_accuracy_now(&mut self, n: u32) -> f64 {

@@ -52,7 +52,14 @@ pub(crate) struct ChartData {
     /// A fixed y range for every panel (else each fits its data).
     #[serde(skip)]
     pub(crate) y_range: Option<(f64, f64)>,
+    /// Draw the y axis in decades (values below `LOG_FLOOR` at the floor): the energy spans
+    /// 1e-13 (settled, β = 0) to 0.1 (a new digit), and its three regimes differ by decades.
+    #[serde(skip)]
+    pub(crate) log_y: bool,
 }
+
+/// The lowest value a log-scaled chart shows.
+const LOG_FLOOR: f64 = 1e-6;
 
 pub(crate) fn series(name: impl Into<String>, colour: RGBColor, t: &Trace) -> Series {
     Series {
@@ -144,11 +151,19 @@ fn draw_panel(
     let k = if in_ms { 1000.0 } else { 1.0 };
     let (x0, x1) = (t0 * k, if t1 > t0 { t1 * k } else { t0 * k + 1.0 });
     let mine = || d.series.iter().filter(|s| s.panel == panel);
+    // On a log axis the chart's coordinates are decades: log10 of the value, floored.
+    let y_of = |v: f32| -> f64 {
+        if d.log_y {
+            (v as f64).max(LOG_FLOOR).log10()
+        } else {
+            v as f64
+        }
+    };
     let (lo, hi) = mine()
         .flat_map(|s| s.values.iter().copied())
         .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v as f64), hi.max(v as f64))
+            (lo.min(y_of(v)), hi.max(y_of(v)))
         });
     let (lo, hi) = if let Some(range) = d.y_range {
         range
@@ -192,6 +207,14 @@ fn draw_panel(
             }
         })
         .y_label_formatter(&|v| {
+            if d.log_y {
+                // Decades only (1e-4, 1e-2, …): between them the label stays empty.
+                return if (v - v.round()).abs() < 1e-6 {
+                    format!("1e{}", v.round() as i32)
+                } else {
+                    String::new()
+                };
+            }
             let a = v.abs();
             if a < 1e-9 {
                 "0".into()
@@ -232,7 +255,7 @@ fn draw_panel(
             .iter()
             .zip(&s.values)
             .filter(|(_, v)| v.is_finite())
-            .map(|(&t, &v)| (t as f64 * k, v as f64))
+            .map(|(&t, &v)| (t as f64 * k, y_of(v)))
             .collect();
         let style = if s.faint {
             s.colour.mix(0.45).stroke_width(px(3.0))
@@ -280,6 +303,7 @@ pub(crate) fn errors_chart(f: &FineProbes) -> ChartData {
         panels: desc,
         marks: vec![],
         y_range: None,
+        log_y: false,
     }
 }
 
@@ -313,9 +337,10 @@ pub(crate) fn energy_chart(p: &Probes, from: f32, marks: Vec<(f32, String)>) -> 
                 ..series("cost part βC", ORANGE, &p.energy_cost)
             },
         ],
-        panels: vec!["energy E (Eq. 3)"],
+        panels: vec!["energy E (Eq. 3), log"],
         marks,
         y_range: None,
+        log_y: true,
     })
 }
 
@@ -358,6 +383,7 @@ pub(crate) fn alignment_chart(p: &Probes, feedback: Feedback) -> ChartData {
         panels: vec!["angle (degrees)"],
         marks: vec![],
         y_range: Some((0.0, if top > 90.0 { 180.0 } else { 90.0 })),
+        log_y: false,
     })
 }
 
@@ -421,6 +447,7 @@ impl Playground {
                 panels: vec!["soma, basal", "apical"],
                 marks: vec![],
                 y_range: None,
+                log_y: false,
             },
             "interneurons" => {
                 let mut s = vec![];
@@ -448,6 +475,7 @@ impl Playground {
                     panels: vec!["voltage"],
                     marks: vec![],
                     y_range: None,
+                    log_y: false,
                 }
             }
             "delay" => {
@@ -465,6 +493,7 @@ impl Playground {
                     panels: vec!["output voltage"],
                     marks: vec![],
                     y_range: None,
+                    log_y: false,
                 })
             }
             _ => return None,
@@ -506,18 +535,28 @@ impl Playground {
         self.delay.lags_ms().map_or(vec![], |(a, b)| vec![a, b])
     }
 
-    /// Receptive fields of the first `count` hidden neurons: each neuron's 784 input weights,
-    /// scaled so its largest magnitude is 1 (rows of W_1 as 28×28 images).
+    /// Receptive fields of the first `count` hidden neurons: what learning has written into each
+    /// neuron's 784 input weights (W_1 minus its random start, see
+    /// `Session::initial_input_weights`), scaled so its largest magnitude is 1 (rows of ΔW_1 as
+    /// 28×28 images).
     pub fn receptive_fields(&self, count: u32) -> Vec<f32> {
         let layer = &self.session.net.layers[0];
         if layer.n_in != crate::mnist::PIXELS || self.session.net.layers.len() < 2 {
             return vec![];
         }
+        let origin = &self.session.initial_input_weights;
+        let start_of = |i: usize, j: usize| {
+            if origin.len() == layer.w.len() {
+                origin[j * layer.n + i]
+            } else {
+                0.0
+            }
+        };
         let count = (count as usize).min(layer.n);
         let mut out = Vec::with_capacity(count * layer.n_in);
         for i in 0..count {
             let start = out.len();
-            out.extend((0..layer.n_in).map(|j| layer.weight(i, j)));
+            out.extend((0..layer.n_in).map(|j| layer.weight(i, j) - start_of(i, j)));
             let peak =
                 out[start..].iter().fold(
                     0.0f32,

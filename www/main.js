@@ -420,6 +420,37 @@ $("clear").addEventListener("click", () => {
   pad.dirty = true;
 });
 
+// "One it gets wrong": a handwritten training digit the network misreads now, put on the pad as
+// if drawn — a way to teach without drawing (keyboard, projector) that never touches the test set.
+let misreadFrom = 0;
+function padMisreadDigit(from = null) {
+  const n = pg.train_len();
+  if (!n) return null;
+  let k0 = from ?? misreadFrom;
+  for (let i = 0; i < Math.min(n, 5000); i++) {
+    const k = (k0 + i) % n;
+    const d = pg.train_digit(k);
+    const label = d[784];
+    // Cheap check on the raw digit first; then as the pad digitises it.
+    const raw = pg.answer(d.subarray(0, 784));
+    let best = 0;
+    for (let j = 1; j < raw.length; j++) if (raw[j] > raw[best]) best = j;
+    if (best === label) continue;
+    const answer = window.nla.putOnPad(d.subarray(0, 784));
+    if (answer !== null && answer !== label) {
+      misreadFrom = k + 1;
+      return { k, label, answer };
+    }
+  }
+  return null;
+}
+$("misread").addEventListener("click", () => {
+  const m = padMisreadDigit();
+  $("draw-hint").textContent = m
+    ? `A handwritten training digit, label ${m.label}, that the network reads as ${m.answer}. Press ${m.label} to teach it.`
+    : "The network reads every digit tried right now.";
+});
+
 let drawnDigit = null;
 function updateDrawing() {
   pad.dirty = false;
@@ -511,6 +542,7 @@ addEventListener("keydown", (ev) => {
   else if (ev.key === " " && ev.target.tagName !== "BUTTON") { ev.preventDefault(); ui.play.click(); }
   else if (ev.key === ".") stepOnce();
   else if (ev.key === "r") ui.reset.click();
+  else if (ev.key === "w") $("misread").click();
   else if (ev.key === "s" || ev.key === "f") {
     const sel = $("speed");
     const k = Math.max(0, Math.min(sel.options.length - 1, sel.selectedIndex + (ev.key === "s" ? -1 : 1)));
@@ -703,17 +735,10 @@ async function main() {
     checkpoint: () => pg.checkpoint(),
     restore: () => { const ok = pg.restore(); if (ok) syncAfterJump(); return ok; },
     streamSeen: () => pg.stats().stream_seen,
-    /** Put on the pad the first official test digit that the network misreads *as drawn* (after
-     * the pad's own digitising); returns {k, label, answer} or null. */
-    padMisreadTestDigit: () => {
-      for (let k = 0; ; k++) {
-        const d = pg.test_digit(k);
-        if (!d.length) return null;
-        const label = d[784];
-        const answer = window.nla.putOnPad(d.subarray(0, 784));
-        if (answer !== null && answer !== label) return { k, label, answer };
-      }
-    },
+    /** Put on the pad a training digit (from index `from`) that the network misreads *as drawn*
+     * (after the pad's own digitising), as the "One it gets wrong" button does; returns
+     * {k, label, answer} or null. */
+    padMisreadDigit: (from = 0) => padMisreadDigit(from),
     /** Put a 28×28 image (rates in [0, 1]) on the drawing pad, as if drawn. */
     putOnPad: (pixels) => {
       const small = document.createElement("canvas");

@@ -76,11 +76,18 @@ test("keyboard only: Tab to Play and press it, step with '.' and the Step button
   const afterStep = await stats();
   assert.equal(afterStep.steps, paused.steps + 2, "the Step button steps once");
   assert.equal(afterStep.running, false);
-  // Teach: a digit on the pad, then its key.
-  await page.evaluate(() => window.nla.putOnPad(Array.from({ length: 784 }, (_, i) => { const x = i % 28, y = Math.floor(i / 28); return x >= 12 && x <= 15 && y >= 4 && y <= 23 ? 1 : 0; })));
-  await page.keyboard.press("7");
+  // Teach without drawing: focus "One it gets wrong", Enter puts a misread training digit on
+  // the pad and says its label; that digit's key teaches it.
+  await page.focus("#misread");
+  await page.keyboard.press("Enter");
+  const hint = await page.textContent("#draw-hint");
+  const m = /label (\d), that the network reads as (\d)/.exec(hint);
+  assert.ok(m, `the hint names the label and the misreading: ${hint}`);
+  assert.notEqual(m[1], m[2]);
+  assert.equal(String(await page.evaluate(() => window.nla.drawnAnswer())), m[2], "the pad shows the misread digit");
+  await page.keyboard.press(m[1]);
   assert.ok((await stats()).pending > 0, "digit key queued the drawing for teaching");
-  assert.match(await page.textContent("#teach-status"), /Teaching: this is a 7/);
+  assert.match(await page.textContent("#teach-status"), new RegExp(`Teaching: this is a ${m[1]}`));
   // Help: "?" opens, Escape closes, focus returns.
   await page.keyboard.press("?");
   assert.equal(await page.evaluate(() => document.getElementById("help-dialog").open), true);
