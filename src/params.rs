@@ -97,11 +97,26 @@ pub const SPECS: &[Spec] = &[
     switch("plastic", "plasticity"),
     Spec {
         rebuilds: true,
-        ..num("hidden", "hidden pyramidal neurons", "", 10.0, 1000.0, 10.0)
+        // A link must be able to carry what starts a network: the URL's limits.
+        ..num(
+            "hidden",
+            "hidden pyramidal neurons",
+            "",
+            10.0,
+            crate::urlstate::limits::HIDDEN_MAX as f64,
+            10.0,
+        )
     },
     Spec {
         rebuilds: true,
-        ..num("seed", "seed", "", 0.0, 9_007_199_254_740_991.0, 1.0)
+        ..num(
+            "seed",
+            "seed",
+            "",
+            0.0,
+            crate::urlstate::limits::SEED_MAX as f64,
+            1.0,
+        )
     },
 ];
 

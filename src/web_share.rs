@@ -15,10 +15,41 @@ impl Playground {
         serde_wasm_bindgen::to_value(&urlstate::parse(hash)).map_err(js_err)
     }
 
-    /// Start again with the network, task and seed a hash describes; the loaded data stay.
+    /// Bring the page to what a hash describes; the loaded data stay. A network that has
+    /// learned is kept when the hash only changes settings that can change while it runs (β, η,
+    /// dt, presentation time, lookahead, plasticity, schedule, top-down path); a new seed, new
+    /// layer sizes or a new interneuron circuit start a new network, and a notice says so.
     /// Returns `{state, notices, canonical}`. Reset then returns to this configuration.
     pub fn apply_url_state(&mut self, hash: &str) -> Result<JsValue, JsValue> {
-        let parsed = urlstate::parse(hash);
+        let mut parsed = urlstate::parse(hash);
+        let st = &parsed.state;
+        let now = UrlState::from_configs(&self.session.net.config, &self.session.task, self.seed);
+        let mut changed = vec![];
+        if st.seed != now.seed {
+            changed.push("seed");
+        }
+        if st.hidden != now.hidden {
+            changed.push("hidden layers");
+        }
+        if st.interneurons != now.interneurons || st.nudging != now.nudging {
+            changed.push("interneurons");
+        }
+        if self.session.steps > 0 {
+            if changed.is_empty() {
+                match self.apply_live(st) {
+                    Ok(()) => return serde_wasm_bindgen::to_value(&parsed).map_err(js_err),
+                    Err(e) => parsed.notices.push(format!(
+                        "Started a new network: the running one could not take these settings ({}).",
+                        e.as_string().unwrap_or_default()
+                    )),
+                }
+            } else {
+                parsed.notices.push(format!(
+                    "Started a new network: the link changes the {} (what was learned is gone).",
+                    changed.join(", ")
+                ));
+            }
+        }
         let st = &parsed.state;
         let net_config = st.net_config();
         let mut fresh =
@@ -30,6 +61,48 @@ impl Playground {
         self.net_config = net_config;
         self.saved = None;
         serde_wasm_bindgen::to_value(&parsed).map_err(js_err)
+    }
+
+    /// The running settings, keeping the network: each through `params::set` (the controls'
+    /// path), the top-down path through `set_feedback` (with its interneuron warm-up).
+    fn apply_live(&mut self, st: &UrlState) -> Result<(), JsValue> {
+        let c = &self.session.net.config;
+        let mut live: Vec<(&str, f64)> = vec![];
+        let mut differs = |name, now: f64, want: f64| {
+            if now != want {
+                live.push((name, want));
+            }
+        };
+        differs("beta", c.beta as f64, st.beta as f64);
+        differs("eta", self.session.eta_setting() as f64, st.eta as f64);
+        differs("eta_ip", c.eta_ip as f64, st.eta_ip as f64);
+        differs("eta_pi", c.eta_pi as f64, st.eta_pi as f64);
+        differs("beta_i", c.beta_i as f64, st.beta_i as f64);
+        differs("dt", c.dt as f64, st.dt as f64);
+        let prospective = (c.lookahead != crate::network::Lookahead::None) as u8 as f64;
+        differs("prospective", prospective, st.lookahead as u8 as f64);
+        let feedback = (c.feedback != st.feedback).then_some(st.feedback);
+        let mut rng = crate::rng::Rng::new(self.seed ^ 0x9A4A);
+        for (name, v) in live {
+            crate::params::set(&mut self.session, name, v, &mut rng).map_err(js_err)?;
+        }
+        // Steps per digit as the link says (after dt, which rescales them to keep the time).
+        self.session.task.steps_per_sample = st.steps;
+        self.session.task.plastic = st.plasticity;
+        self.session.task.eta_halving_digits = st.decay;
+        if let Some(f) = feedback {
+            let mut rng = crate::rng::Rng::new(self.seed ^ 0x5EED);
+            self.session.set_feedback(f, &mut rng).map_err(js_err)?;
+        }
+        Ok(())
+    }
+
+    /// What a link of the running state would not carry as it runs (the controls reach further
+    /// than a link may: links stop where every corner was measured to stay finite), in plain
+    /// text; empty when the link reproduces the run.
+    pub fn url_state_notices(&self) -> Vec<String> {
+        let st = UrlState::from_configs(&self.session.net.config, &self.session.task, self.seed);
+        urlstate::parse(&st.to_hash()).notices
     }
 
     /// The canonical hash of the running network and task (with the given hidden controls,

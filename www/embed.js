@@ -50,7 +50,7 @@ function publicState() {
   };
 }
 
-export function initEmbed(pg, { embed, copyText, showNotices, apply }) {
+export function initEmbed(pg, { embed, copyText, linkCaveats, showNotices, apply }) {
   const embedded = window.parent !== window;
   if (embed) document.body.classList.add("embed");
 
@@ -79,7 +79,7 @@ export function initEmbed(pg, { embed, copyText, showNotices, apply }) {
     const src = new URL(location.href);
     src.hash = pg.url_state_hash("", true);
     const snippet = `<iframe src="${src.href.replaceAll('"', "%22")}" title="NLA Playground: a cortical network learning handwritten digits" loading="lazy" style="width:100%;aspect-ratio:4/3;border:0" allow="clipboard-write"></iframe>`;
-    copyText(snippet, "Embed code");
+    copyText(snippet, "Embed code", linkCaveats(pg));
   });
 
   // ---- postMessage API ----

@@ -124,7 +124,7 @@ export function initShare(pg, hooks = {}) {
   });
   $("share-link")?.addEventListener("click", async () => {
     writeHashState(pg);
-    await copyText(location.href, "Link");
+    await copyText(location.href, "Link", linkCaveats(pg));
   });
 
   Object.assign(window.nla ?? (window.nla = {}), {
@@ -146,15 +146,23 @@ export function initShare(pg, hooks = {}) {
       return out;
     },
   });
-  initEmbed(pg, { embed: last.embed, copyText, showNotices, apply: (hash) => { history.replaceState(history.state, "", `#${hash}`); return apply(); } });
+  initEmbed(pg, { embed: last.embed, copyText, linkCaveats, showNotices, apply: (hash) => { history.replaceState(history.state, "", `#${hash}`); return apply(); } });
 }
 
-/** Copy text to the clipboard; where that is refused, show it to copy by hand. */
-export async function copyText(text, what) {
+/** What a link of the running state cannot carry exactly (the controls reach further than
+ * links may), as notice lines; none when the link reproduces the run. */
+export function linkCaveats(pg) {
+  const lost = pg.url_state_notices();
+  return lost.length ? ["The link carries the nearest settings a link allows, not exactly the running ones:", ...lost] : [];
+}
+
+/** Copy text to the clipboard; where that is refused, show it to copy by hand. `caveats` are
+ * notice lines shown after it. */
+export async function copyText(text, what, caveats = []) {
   try {
     await navigator.clipboard.writeText(text);
-    showNotices([`${what} copied to the clipboard.`]);
+    showNotices([`${what} copied to the clipboard.`, ...caveats]);
   } catch {
-    showNotices([`${what} (copy it by hand):`, text]);
+    showNotices([`${what} (copy it by hand):`, text, ...caveats]);
   }
 }

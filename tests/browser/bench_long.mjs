@@ -2,7 +2,7 @@
 // accuracy first reaches each of 95 %, 97 % and 97.5 % (wall time from load, digits seen), and
 // where it stays at the end (mean and lowest of the last ten sweeps).
 //   node tests/browser/bench_long.mjs [max-minutes=30]    (after scripts/build.sh)
-import { serve, launch, openPage } from "./harness.mjs";
+import { serve, launch, openPage, OUT } from "./harness.mjs";
 
 const maxMinutes = Number(process.argv[2] ?? 30);
 const srv = await serve();
@@ -36,6 +36,7 @@ try {
   const tailMin = Math.min(...tail.map((p) => p.accuracy));
   console.log(`after ${(performance.now() / 60000).toFixed(1)} min: ${s.samples_seen} digits, latest ${(100 * (last?.accuracy ?? 0)).toFixed(2)} %, best ${(100 * best).toFixed(2)} %, `
     + `last ${tail.length} sweeps (from ${tail[0]?.samples} digits): mean ${(100 * tailMean).toFixed(2)} %, lowest ${(100 * tailMin).toFixed(2)} %; ${Math.round(s.steps_per_s)} steps/s at ${s.fps.toFixed(0)} fps`);
+  await page.screenshot({ path: `${OUT}/long-run.png`, fullPage: true });
   for (const b of bars) if (!reached[b]) console.log(`≥ ${(100 * b).toFixed(1)} %: not reached in ${maxMinutes} min`);
   if (problems.length) console.log(`console problems: ${problems.join("; ")}`);
 } finally {

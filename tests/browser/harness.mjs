@@ -8,7 +8,8 @@ import { chromium } from "playwright-core";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../..");
-export const DIST = path.join(ROOT, "dist");
+// NLA_DIST: serve another build (e.g. a copy, so a long soak is not disturbed by a rebuild).
+export const DIST = process.env.NLA_DIST ? path.resolve(process.env.NLA_DIST) : path.join(ROOT, "dist");
 export const OUT = path.join(ROOT, "test-output");
 fs.mkdirSync(OUT, { recursive: true });
 

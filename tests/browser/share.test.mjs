@@ -49,6 +49,11 @@ async function checkPage(page, baseline, h) {
       finite: [s.sim_time_s, s.samples_seen, s.dt_ms, s.eta, s.eta_now, s.steps_per_sample].every(Number.isFinite)
         && (s.test_accuracy == null || Number.isFinite(s.test_accuracy)),
       nanShown: /NaN|Infinity|undefined/.test(shown.replace(/Ignored[^\n|]*|[^\n|]*outside[^\n|]*/g, "")),
+      // what the charts would draw: every value of every live view and the accuracy history
+      badSeries: ["errors", "energy", "neuron", "interneurons", "delay"].flatMap((v) => {
+        const d = window.nla.viewSeries(v);
+        return (d?.series ?? []).filter((x) => !x.values.every(Number.isFinite)).map((x) => `${v}: ${x.name}`);
+      }).concat(s.history.filter((p) => !Number.isFinite(p.accuracy)).map(() => "accuracy history")),
       hash: location.hash.length,
     };
   });
@@ -58,6 +63,7 @@ async function checkPage(page, baseline, h) {
   assert.equal(r.noticeChildren, 0, ctx);
   assert.ok(r.finite, ctx);
   assert.ok(!r.nanShown, ctx);
+  assert.deepEqual(r.badSeries, [], `non-finite chart data: ${ctx}`);
   assert.ok(r.hash < 2000, `the canonical hash replaces the input: ${ctx}`);
 }
 
@@ -130,6 +136,43 @@ test("save → reload → load gives bit-identical weights and the same predicti
   assert.match(loaded.hash, /seed=11&.*feedback=random/, "the address bar follows the loaded network");
   await page.screenshot({ path: `${OUT}/share-loaded.png` });
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the same link gives the same weights; a link applied while learning keeps what was learned unless it must start anew, and says so", async () => {
+  const link = "seed=5&beta=0.2&eta=0.03&steps=8&feedback=random";
+  const run = async () => {
+    const { page, problems } = await openPage(browser, `${srv.url}#${link}`);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+    await page.waitForFunction(() => window.nla.stats().train_loaded === 60000, null, { timeout: 60_000 });
+    // Reset returns to the link's start (the stream order is drawn over all 60,000 digits).
+    await page.evaluate(() => { window.nla.pause(); window.nla.reset(); window.nla.step(4000); });
+    return { page, problems, sum: await page.evaluate(() => window.nla.weightsChecksum()) };
+  };
+  const a = await run();
+  const b = await run();
+  assert.equal(a.sum, b.sum, "same link, same steps: bit-identical weights");
+  await b.page.close();
+  const { page, problems } = a;
+  const notice = () => page.evaluate(() => document.getElementById("share-notice").textContent);
+  // Only live settings change: the network is kept.
+  const steps = await page.evaluate(() => window.nla.stats().steps);
+  await page.evaluate((h) => { location.hash = h; }, link.replace("beta=0.2", "beta=0.3").replace("steps=8", "steps=12"));
+  await page.waitForFunction(() => window.nla.param("beta") === 0.3 || Math.abs(window.nla.param("beta") - 0.3) < 1e-6);
+  assert.equal(await page.evaluate(() => window.nla.weightsChecksum()), a.sum, "live settings keep the weights");
+  assert.equal(await page.evaluate(() => window.nla.stats().steps), steps);
+  assert.equal(await page.evaluate(() => window.nla.param("presentation_ms")), 12);
+  assert.doesNotMatch(await notice(), /new network/);
+  // A new seed must start anew, and says so.
+  await page.evaluate((h) => { location.hash = h; }, link.replace("seed=5", "seed=6"));
+  await page.waitForFunction(() => /Started a new network: the link changes the seed/.test(document.getElementById("share-notice").textContent));
+  assert.equal(await page.evaluate(() => window.nla.stats().seed), 6);
+  // A setting beyond what a link may carry: Copy link says what the link carries instead.
+  await page.evaluate(() => { window.nla.step(10); window.nla.setParam("beta_i", 0.9); });
+  await page.click("#share-link");
+  await page.waitForFunction(() => /nearest settings a link allows/.test(document.getElementById("share-notice").textContent));
+  assert.match(await notice(), /beta_i/);
   assert.deepEqual(problems, []);
   await page.close();
 });
