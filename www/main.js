@@ -772,6 +772,10 @@ async function main() {
     wasmMemoryBytes: () => wasm.memory.buffer.byteLength,
     param: (name) => pg.param(name),
     setParam: (name, value) => { params.set(name, value); return pg.param(name); },
+    /** A parameter's range and label, as the controls have it. */
+    paramSpec: (name) => pg.param_specs().find((s) => s.name === name) ?? null,
+    /** Start a new network of `hidden` neurons from `seed`, as the "Start a new network" button. */
+    rebuild: (hidden, seed) => { $("p-hidden").value = String(hidden); $("p-seed").value = String(seed); $("rebuild").click(); return pg.param("hidden"); },
     setSpeed: (v) => setSpeed(v),
     speed: () => speed,
     regime: () => pg.regime(),
