@@ -111,6 +111,38 @@ test("keyboard only: Tab to Play and press it, step with '.' and the Step button
   await page.close();
 });
 
+test("the screen-reader live region announces the drawing's answer politely, at most once a second", async () => {
+  const { page, problems } = await ready({ width: 1200, height: 900 });
+  assert.equal(await page.getAttribute("#announce", "aria-live"), "polite");
+  await page.evaluate(() => window.nla.step(20_000)); // an answer worth announcing
+  await page.evaluate(() => {
+    window.__announced = [];
+    new MutationObserver(() => window.__announced.push([performance.now(), document.getElementById("announce").textContent]))
+      .observe(document.getElementById("announce"), { childList: true, characterData: true, subtree: true });
+  });
+  // A pointer storm: a different digit on the pad every 50 ms for 3 s.
+  const last = await page.evaluate(async () => {
+    let answer = null;
+    for (let k = 0; k < 60; k++) {
+      // a bar (reads as 1) and a ring (reads as 0), in turn
+      answer = window.nla.putOnPad(Array.from({ length: 784 }, (_, i) => {
+        const x = i % 28, y = Math.floor(i / 28), q = (x - 14) ** 2 / 36 + (y - 14) ** 2 / 81;
+        return (k % 2 ? q >= 0.55 && q <= 1 : x >= 12 && x <= 15 && y >= 4 && y <= 23) ? 1 : 0;
+      }));
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    await new Promise((ok) => setTimeout(ok, 1200)); // the last answer is announced within a second
+    return answer;
+  });
+  const said = await page.evaluate(() => window.__announced);
+  const gaps = said.slice(1).map((x, i) => x[0] - said[i][0]);
+  assert.ok(said.length >= 2 && said.length <= 5, `${said.length} announcements in ~4 s of 60 changes`);
+  assert.ok(gaps.every((g) => g >= 950), `announcements closer than a second: ${gaps.map((g) => g.toFixed(0))}`);
+  assert.equal(said.at(-1)[1], `The network reads your drawing as ${last}.`, "the latest answer is the one announced last");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("every control reached by Tab shows a visible focus outline (≥ 2 px)", async () => {
   const { page } = await ready();
   await page.evaluate(() => { document.getElementById("params-panel").open = true; });

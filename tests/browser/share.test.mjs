@@ -220,7 +220,49 @@ test("the embed example drives the page through postMessage; malformed messages 
   await page.evaluate(() => window.scrollTo(0, 0));
   await frame.waitForFunction(() => window.nla.stats().running, null, { timeout: 10_000 });
 
+  // A hidden tab (the page's visibilitychange handler): paused, and back when visible again.
+  const setVisibility = (state) => frame.evaluate((state) => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, state);
+  await setVisibility("hidden");
+  await frame.waitForFunction(() => !window.nla.stats().running, null, { timeout: 10_000 });
+  const hiddenSteps = await frame.evaluate(() => window.nla.stats().steps);
+  await page.waitForTimeout(300);
+  assert.equal(await frame.evaluate(() => window.nla.stats().steps), hiddenSteps, "no learning while hidden");
+  await setVisibility("visible");
+  await frame.waitForFunction(() => window.nla.stats().running, null, { timeout: 10_000 });
+
   await page.screenshot({ path: `${OUT}/embed-example.png` });
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test("'Copy embed code' gives an iframe snippet (title, lazy loading, aspect ratio) that embeds the running settings", async () => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(srv.url).origin });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${srv.url}#seed=3&feedback=random&beta=0.2`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+  await page.click("#share-embed");
+  await page.waitForFunction(() => /Embed code copied/.test(document.getElementById("share-notice").textContent));
+  const snippet = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(snippet, /^<iframe src="[^"]+" title="[^"]+" loading="lazy" style="[^"]*aspect-ratio:[^"]*"[^>]*><\/iframe>$/, snippet);
+  const src = /src="([^"]+)"/.exec(snippet)[1];
+  assert.match(src, /#.*seed=3.*feedback=random.*embed/, src);
+  // Pasted into a host page, it shows the compact page with the same settings.
+  const host = await context.newPage();
+  host.on("pageerror", (e) => problems.push(e.message));
+  await host.goto(`${srv.url}www/embed-example.html`); // any page of the same server as host
+  await host.evaluate((snippet) => { document.body.innerHTML = snippet; }, snippet);
+  await host.waitForFunction(() => document.querySelector("iframe")?.contentWindow?.document?.body?.dataset?.ready === "true", null, { timeout: 60_000 });
+  const inner = host.frames().find((f) => f !== host.mainFrame());
+  assert.ok(await inner.evaluate(() => document.body.classList.contains("embed")), "compact layout");
+  const s = await inner.evaluate(() => window.nla.stats());
+  assert.equal(s.seed, 3);
+  assert.equal(s.feedback, "random");
+  assert.deepEqual(problems, []);
+  await context.close();
 });
