@@ -105,7 +105,20 @@ pub struct UrlState {
     pub hide: Vec<String>,
     /// Compact layout for an iframe.
     pub embed: bool,
+    /// iEEG task: the hidden channels by name (empty: the task's default), checked against the
+    /// recording by the page. Key `channels`, comma-separated.
+    pub channels: Vec<String>,
+    /// iEEG task: the speed, in recording seconds per wall second (`IEEG_SPEEDS`), 0 = as fast as
+    /// it goes. Key `speed` (`max` for 0).
+    pub speed: u32,
 }
+
+/// The iEEG view's speeds (× real time); 0 is "as fast as it goes".
+pub const IEEG_SPEEDS: [u32; 7] = [1, 2, 5, 10, 20, 50, 0];
+/// The iEEG view's default speed.
+pub const IEEG_DEFAULT_SPEED: u32 = 10;
+/// At most this many channel names in a link (the file limit is 64 channels).
+pub const MAX_CHANNELS: usize = 63;
 
 impl Default for UrlState {
     fn default() -> Self {
@@ -173,6 +186,8 @@ impl UrlState {
             decay: task.eta_halving_digits,
             hide: vec![],
             embed: false,
+            channels: vec![],
+            speed: IEEG_DEFAULT_SPEED,
         }
     }
 
@@ -246,6 +261,16 @@ impl UrlState {
         }
         if self.embed {
             h.push_str("&embed");
+        }
+        if !self.channels.is_empty() {
+            h.push_str("&channels=");
+            h.push_str(&self.channels.join(","));
+        }
+        if self.speed != IEEG_DEFAULT_SPEED {
+            match self.speed {
+                0 => h.push_str("&speed=max"),
+                v => h.push_str(&format!("&speed={v}")),
+            }
         }
         h
     }
@@ -407,6 +432,8 @@ pub fn parse(hash: &str) -> Parsed {
             "decay",
             "hide",
             "embed",
+            "channels",
+            "speed",
         ];
         let Some(&key) = known.iter().find(|&&k| k == key) else {
             notes.push(format!("Ignored the unknown parameter {}.", quote(&key)));
@@ -534,6 +561,45 @@ pub fn parse(hash: &str) -> Parsed {
                     .filter(|c| hide.contains(c))
                     .map(|c| c.to_string())
                     .collect();
+            }
+            "channels" => {
+                // Names only as a recording's header could spell them; the page then checks them
+                // against the recording it has.
+                let names: Vec<&str> = v.split(',').filter(|c| !c.is_empty()).collect();
+                let valid = |c: &&str| {
+                    c.len() <= 64
+                        && c.chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || "_-.".contains(ch))
+                };
+                if names.is_empty() {
+                    st.channels = vec![];
+                } else if names.len() > MAX_CHANNELS || !names.iter().all(valid) {
+                    n.push(format!(
+                        "Ignored channels={}: give up to {MAX_CHANNELS} channel names (letters, digits, '_', '-', '.') joined by ','.",
+                        quote(v)
+                    ));
+                } else {
+                    let mut kept: Vec<String> = vec![];
+                    for c in names {
+                        if !kept.iter().any(|k| k == c) {
+                            kept.push(c.to_string());
+                        }
+                    }
+                    st.channels = kept;
+                }
+            }
+            "speed" => {
+                let parsed = if v == "max" { Some(0) } else { whole(v) };
+                match parsed
+                    .and_then(|x| u32::try_from(x).ok())
+                    .filter(|x| IEEG_SPEEDS.contains(x))
+                {
+                    Some(x) => st.speed = x,
+                    None => n.push(format!(
+                        "Ignored speed={}: the speeds are 1, 2, 5, 10, 20, 50 or max.",
+                        quote(v)
+                    )),
+                }
             }
             _ => unreachable!("every known key is handled"),
         }

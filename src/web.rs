@@ -237,6 +237,12 @@ impl Playground {
         serde_wasm_bindgen::to_value(&self.session.history).map_err(js_err)
     }
 
+    /// The latest finished test sweep (`{samples, time_s, accuracy, n}`), or undefined: what a
+    /// frame needs, without converting the whole history (it grows by one point a sweep).
+    pub fn history_last(&self) -> Result<JsValue, JsValue> {
+        serde_wasm_bindgen::to_value(&self.session.history.last()).map_err(js_err)
+    }
+
     /// The presented input rates (784 values in [0, 1]).
     pub fn input(&self) -> Vec<f32> {
         self.session.input().to_vec()
@@ -537,10 +543,17 @@ impl Playground {
         let (root, scale, (_, fg, grid)) = chart_canvas(canvas_id, dark, scale)?;
         let px = |v: f64| (v * scale).round() as u32;
         let accent = RGBColor(0, 114, 178); // Okabe–Ito blue: colour-blind safe
+                                            // At most ~1,000 points: a page left running all day has tens of thousands of sweeps,
+                                            // and drawing them all would make every new sweep a janky frame.
+        let stride = self.session.history.len().div_ceil(1000).max(1);
+        let last = self.session.history.len().saturating_sub(1);
         let pts: Vec<(f64, f64)> = self
             .session
             .history
             .iter()
+            .enumerate()
+            .filter(|&(k, _)| k % stride == 0 || k == last)
+            .map(|(_, p)| p)
             .filter(|p| p.accuracy.is_finite())
             .map(|p| (p.samples as f64 / 1000.0, 100.0 * p.accuracy))
             .collect();

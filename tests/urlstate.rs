@@ -401,3 +401,35 @@ fn extreme_accepted_values_learn_without_diverging() {
         cases.len()
     );
 }
+
+#[test]
+fn ieeg_channels_and_speed_round_trip_and_hostile_values_are_refused() {
+    let p = parse("task=ieeg&channels=ECOG_RIGHT_2,ECOG_RIGHT_3,ECOG_RIGHT_2&speed=max");
+    assert!(p.notices.is_empty(), "{:?}", p.notices);
+    assert_eq!(
+        p.state.channels,
+        ["ECOG_RIGHT_2", "ECOG_RIGHT_3"],
+        "duplicates dropped"
+    );
+    assert_eq!(p.state.speed, 0);
+    let again = parse(&p.canonical);
+    assert_eq!(again.state, p.state);
+    assert!(again.notices.is_empty());
+    for bad in [
+        "channels=%3Cscript%3E",
+        "channels=a%20b",
+        "speed=7",
+        "speed=-1",
+        "speed=1e3",
+        "speed=99999999999999999999",
+    ] {
+        let p = parse(&format!("task=ieeg&{bad}"));
+        assert_eq!(p.notices.len(), 1, "{bad}: {:?}", p.notices);
+        assert!(p.state.channels.is_empty() && p.state.speed == 10, "{bad}");
+    }
+    let many = (0..64)
+        .map(|k| format!("C{k}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    assert_eq!(parse(&format!("channels={many}")).notices.len(), 1);
+}

@@ -40,7 +40,7 @@ export function validCommand(data) {
 
 /** The stats a host may read: plain finite numbers and short strings only. */
 function publicState() {
-  const s = window.nla.stats();
+  const s = window.nla.stats({ history: false });
   const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
   return {
     running: !!s.running, samples_seen: num(s.samples_seen), sim_time_s: num(s.sim_time_s),
@@ -59,7 +59,7 @@ export function initEmbed(pg, { embed, copyText, linkCaveats, showNotices, apply
   let visible = true, onScreen = true;
   const update = () => {
     const show = visible && onScreen;
-    const s = window.nla?.stats?.();
+    const s = window.nla?.stats?.({ history: false });
     if (!s) return;
     if (!show && s.running) { window.nla.pause(); autoPaused = true; }
     else if (show && autoPaused) { autoPaused = false; window.nla.play(); }
@@ -115,10 +115,10 @@ export function initEmbed(pg, { embed, copyText, linkCaveats, showNotices, apply
     if (!window.nla?.stats) return;
     if (!ready && document.body.dataset.ready) { ready = true; toHost({ event: "ready", state: publicState() }); }
     if (!ready) return;
-    const s = window.nla.stats();
+    const s = window.nla.stats({ history: false });
     if (s.history_len !== lastHistory) {
       lastHistory = s.history_len;
-      const p = s.history[s.history.length - 1];
+      const p = window.nla.historyLast();
       if (p && Number.isFinite(p.accuracy)) toHost({ event: "accuracy", accuracy: p.accuracy, samples: p.samples, n: p.n });
     }
     const now = performance.now();

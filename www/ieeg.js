@@ -1,7 +1,7 @@
 // Glue for the iEEG task view: the tab switch, loading the bundled recording, the
 // requestAnimationFrame loop at a chosen speed, the charts, the channel chooser, file upload.
 // All numerics live in Rust (src/ieeg.rs, src/signal_files.rs, src/web_ieeg.rs).
-import init, { IeegPlayground } from "../pkg/nla_playground.js";
+import init, { IeegPlayground, Playground } from "../pkg/nla_playground.js";
 import { themeQuery as dark } from "./a11y.js"; // the system setting, or the page's colour toggle
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +27,7 @@ let mnistWasRunning = false;
 let carry = 0; // fractional steps owed to real time
 let lastFrame = 0;
 let lastHistoryLen = -1;
+let bundled = true; // the bundled recording (a link can name its channels), not a user's file
 let chooserFor = ""; // which recording the channel chooser shows
 const perf = { window: [] };
 const playStart = performance.now();
@@ -35,7 +36,7 @@ function showError(msg) { ui.error.hidden = false; ui.error.textContent = msg; }
 
 // ---------- the tab switch ----------
 function activate(on) {
-  if (on === active) return;
+  if (on === active) { if (on) applyLink(); return; }
   active = on;
   ui.tabIeeg.setAttribute("aria-selected", String(on));
   ui.tabMnist.setAttribute("aria-selected", String(!on));
@@ -45,7 +46,7 @@ function activate(on) {
   if (on) {
     pauseMnist();
     if (!isIeegHash()) history.replaceState(null, "", "#task=ieeg");
-    load();
+    load().then(applyLink);
   } else {
     if (mnistWasRunning) window.nla?.play?.();
     if (isIeegHash()) history.replaceState(null, "", location.pathname + location.search);
@@ -54,7 +55,7 @@ function activate(on) {
 /** Pause the MNIST loop, also if main.js is still starting (window.nla not there yet). */
 function pauseMnist() {
   if (window.nla && document.body.dataset.ready) {
-    mnistWasRunning = Boolean(window.nla.stats().running);
+    mnistWasRunning = Boolean(window.nla.stats({ history: false }).running);
     window.nla.pause();
     return;
   }
@@ -95,6 +96,7 @@ function load() {
       ui.status.textContent = "";
       ui.play.disabled = ui.reset.disabled = ui.apply.disabled = ui.file.disabled = false;
       refresh(true);
+      applyLink();
       document.body.dataset.ieegReady = "true";
     } catch (e) {
       ui.status.textContent = "";
@@ -259,6 +261,7 @@ ui.apply.addEventListener("click", () => {
     pg.set_hidden(hidden);
     ui.error.hidden = true;
     refresh(true);
+    writeLink();
   } catch (e) {
     showError(`Channels not changed: ${e}`);
     chooserFor = ""; // show the running choice again
@@ -273,6 +276,8 @@ ui.file.addEventListener("change", async () => {
     if (f.size > MAX_FILE_BYTES) throw new Error(`${f.name}: ${(f.size / 1e6).toFixed(0)} MB; files up to 256 MB are read`);
     const bytes = new Uint8Array(await f.arrayBuffer());
     const hidden = pg.load_file(f.name, bytes);
+    bundled = false;
+    writeLink();
     const s = pg.stats();
     ui.fileMsg.textContent = `Loaded ${f.name}: ${s.channels.length} channels at ${s.rate_hz} Hz, ${(s.samples / s.rate_hz).toFixed(1)} s; hiding ${hidden.join(", ")}.`;
     ui.error.hidden = true;
@@ -309,8 +314,37 @@ window.nlaIeeg = {
   viewSeries: (view) => pg.view_series(view),
   /** Repaint the live views now. */
   paintViews: () => paintViews(true, performance.now(), pg.stats().steps),
-  speed: (v) => { ui.speed.value = String(v); },
+  speed: (v) => { ui.speed.value = String(v); writeLink(); },
 };
+
+/** Bring the view to the link's hidden channels and speed (parsed and checked in Rust,
+ * src/urlstate.rs; the channels then against the recording). */
+function applyLink() {
+  if (!pg || !isIeegHash()) return;
+  const { state, notices } = Playground.parse_url_state(location.hash.replace(/^#/, ""));
+  void notices; // shown by www/share.js, as for every link
+  ui.speed.value = state.speed === 0 ? "max" : String(state.speed);
+  const now = pg.stats().hidden;
+  if (bundled && state.channels.length && state.channels.join() !== now.join()) {
+    try {
+      pg.set_hidden(state.channels);
+      refresh(true);
+    } catch (e) {
+      showError(`The link's channels were not used (${e}); hiding ${now.join(", ")}.`);
+    }
+  }
+  writeLink();
+}
+/** The iEEG view's settings in the address: hidden channels (of the bundled recording: a user's
+ * file is not in a link) and speed. */
+function writeLink() {
+  if (!active || !pg) return;
+  const q = ["task=ieeg"];
+  if (bundled) q.push(`channels=${pg.stats().hidden.join(",")}`);
+  if (ui.speed.value !== "10") q.push(`speed=${ui.speed.value}`);
+  history.replaceState(history.state, "", `${location.pathname}${location.search}#${q.join("&")}`);
+}
+ui.speed.addEventListener("change", writeLink);
 
 /** A link to the iEEG task: `#task=ieeg` (the URL state's key, src/urlstate.rs) or `#ieeg`. */
 function isIeegHash() {

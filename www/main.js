@@ -34,6 +34,17 @@ let views = null, params = null, tour = null;
 let chartDirty = true;
 let lastHistoryLen = -1;
 const timeline = []; // wall time (ms since navigation) at which each test sweep finished
+const TIMELINE_MAX = 4000;
+/** Note the sweep that just finished. Past TIMELINE_MAX sweeps (hours of learning) every other
+ * entry of the older half goes, so a page left running keeps a bounded, coarser record. */
+function noteSweep() {
+  timeline.push({ ...pg.history_last(), wall_ms: performance.now() });
+  if (timeline.length > TIMELINE_MAX) {
+    const half = TIMELINE_MAX / 2;
+    const older = timeline.splice(0, half).filter((_, k) => k % 2 === 0);
+    timeline.unshift(...older);
+  }
+}
 
 function showError(msg) {
   ui.error.hidden = false;
@@ -206,8 +217,7 @@ function startEvaluator(images, labels) {
       evaluator.busy = false;
       if (data.id === evaluator.id && pg.end_external_sweep(data.correct, data.n)) {
         chartDirty = true;
-        const h = pg.history();
-        timeline.push({ ...h[h.length - 1], wall_ms: performance.now() });
+        noteSweep();
       }
     } else if (data.type === "error") fallBack(data.message);
   };
@@ -272,8 +282,7 @@ function simulate(frameMs, deadline) {
   while (pg.eval_pending() && performance.now() < deadline) {
     if (pg.eval_digits(10)) {
       chartDirty = true;
-      const h = pg.history();
-      timeline.push({ ...h[h.length - 1], wall_ms: performance.now() });
+      noteSweep();
     }
   }
   perf.stepsWindow.push([trainEnd, steps, trainEnd - t0]);
@@ -716,10 +725,14 @@ async function main() {
     syncAfterJump();
   });
   window.nla = {
-    stats: () => {
+    /** The page's state; with `{history: false}` without the list of every sweep (it grows by
+     * one a sweep: pollers want the light form; `historyLast()` gives the latest). */
+    stats: (opts = {}) => {
       const s = pg.stats();
-      return { ...s, history: pg.history(), steps_per_s: perf.sps, fps: perf.fps, running };
+      const light = { ...s, steps_per_s: perf.sps, fps: perf.fps, running };
+      return opts.history === false ? light : { ...light, history: pg.history() };
     },
+    historyLast: () => pg.history_last() ?? null,
     pause: () => { if (running) ui.play.click(); },
     play: () => { if (!running) ui.play.click(); },
     reset: () => ui.reset.click(),

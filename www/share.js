@@ -32,13 +32,18 @@ function applyHidden(names) {
   }
 }
 
+const IEEG_KEYS = ["task", "channels", "speed", "embed", "hide"];
+
 /** Parse `location.hash` in Rust and, if it sets anything, start the network it describes.
  * Returns {params, notices, canonical}. */
 export function readHashState(pg, hash = location.hash) {
   const bare = hash.replace(/^#/, "");
-  // `#ieeg` / `#task=ieeg` alone only opens the iEEG tab (www/ieeg.js): the digits network stays.
-  const tabOnly = bare === "ieeg" || bare === "task=ieeg";
-  const r = bare && !tabOnly ? pg.apply_url_state(bare) : Playground.parse_url_state(tabOnly ? "task=ieeg" : "");
+  // An iEEG link with only the iEEG view's keys (`#task=ieeg&channels=…&speed=…`, or `#ieeg`)
+  // opens that tab (www/ieeg.js applies its keys): the digits network stays as it is.
+  let keys = [];
+  try { keys = [...new URLSearchParams(bare).keys()]; } catch { keys = ["?"]; }
+  const tabOnly = bare === "ieeg" || (/(^|&)task=ieeg(&|$)/.test(bare) && keys.every((k) => IEEG_KEYS.includes(k)));
+  const r = bare && !tabOnly ? pg.apply_url_state(bare) : Playground.parse_url_state(tabOnly && bare !== "ieeg" ? bare : "");
   last = { hide: r.state.hide, embed: r.state.embed || new URLSearchParams(location.search).has("embed") };
   applyHidden(last.hide);
   return { params: r.state, notices: r.notices, canonical: r.canonical };

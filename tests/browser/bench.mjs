@@ -29,6 +29,7 @@ try {
   // Flat-out wasm speed of the same learning step (the loop paused), for the native comparison.
   await page.evaluate(() => window.nla.pause());
   const flat = await page.evaluate(() => window.nla.benchSteps(3000));
+  const bare = await page.evaluate(() => window.nla.benchNetwork({ layers: [784, 300, 10] }, 3000));
   const fig4 = await page.evaluate(() => window.nla.benchNetwork({ layers: [784, 500, 10] }, 3000));
   const fig5 = await page.evaluate(() => window.nla.benchNetwork({ layers: [784, 300, 10], feedback: "microcircuit", interneurons: 40 }, 3000));
   const fmt = (p) => (p ? `${(p.wall_ms / 1000).toFixed(1)} s (sweep of ${p.n} digits, snapshot after ${p.samples} training digits, ${(100 * p.accuracy).toFixed(2)} %)` : "not reached");
@@ -46,6 +47,7 @@ try {
   console.log(`page while learning + evaluating (worker) + painting, ${views} live views on: ${mean(0).toFixed(0)} steps/s at ${mean(1).toFixed(1)} fps${share}`);
   console.log(`page frame: ${prof.paintMs.toFixed(2)} ms painting + ${prof.simMs.toFixed(2)} ms learning per ${prof.intervalMs.toFixed(1)} ms frame (budget ${prof.budgetMs.toFixed(1)} ms)`);
   console.log(`page wasm flat out (learning steps only): ${flat.toFixed(0)} steps/s${native ? ` = ${(100 * flat / native).toFixed(0)} % of native` : ""}`);
+  console.log(`wasm+simd128 784-300-10 weight transport, the bare network step (a fresh network): ${bare.toFixed(0)} steps/s${native ? ` = ${(100 * bare / native).toFixed(0)} % of native` : ""}`);
   console.log(`wasm+simd128 784-500-10 weight transport (Fig. 4 network): ${fig4.toFixed(0)} steps/s`);
   console.log(`wasm+simd128 784-300-10 + 40 interneurons, microcircuit (Fig. 5 network): ${fig5.toFixed(0)} steps/s`);
   if (problems.length) console.log(`console problems: ${problems.join("; ")}`);

@@ -250,3 +250,32 @@ test("malformed CSV and EDF uploads each get their specific message; the running
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("an iEEG link carries the hidden channels and the speed; bad ones are refused with a notice and the defaults stay", async () => {
+  const { page, problems } = await openPage(browser, `${srv.url}#task=ieeg&channels=ECOG_RIGHT_2,ECOG_RIGHT_3&speed=max`);
+  await page.waitForSelector("body[data-ieeg-ready=true]", { timeout: 60_000 });
+  await page.waitForFunction(() => window.nlaIeeg.stats().hidden.join() === "ECOG_RIGHT_2,ECOG_RIGHT_3");
+  assert.equal(await page.inputValue("#ieeg-speed"), "max");
+  assert.match(await page.evaluate(() => location.hash), /^#task=ieeg&channels=ECOG_RIGHT_2,ECOG_RIGHT_3&speed=max$/);
+  // The chooser writes the address.
+  await page.selectOption("#ieeg-speed", "5");
+  for (const [name, on] of [["ECOG_RIGHT_2", false], ["ECOG_RIGHT_3", false], ["ECOG_RIGHT_4", true], ["ECOG_RIGHT_5", true]]) {
+    await page.setChecked(`#ieeg-channels input[value=${name}]`, on);
+  }
+  await page.click("#ieeg-apply");
+  assert.equal(await page.evaluate(() => location.hash), "#task=ieeg&channels=ECOG_RIGHT_4,ECOG_RIGHT_5&speed=5");
+  // Hostile and wrong values: a notice, the task keeps working, nothing injected.
+  await page.goto(`${srv.url}?bad#task=ieeg&channels=%3Cimg%20src=x%20onerror=window.__pwned=1%3E&speed=7`);
+  await page.waitForSelector("body[data-ieeg-ready=true]", { timeout: 60_000 });
+  await page.waitForFunction(() => /Ignored channels=.*Ignored speed="7"/s.test(document.getElementById("share-notice").textContent));
+  assert.deepEqual(await page.evaluate(() => window.nlaIeeg.stats().hidden), ["ECOG_RIGHT_0", "ECOG_RIGHT_1"]);
+  assert.equal(await page.inputValue("#ieeg-speed"), "10");
+  await page.goto(`${srv.url}?unknown#task=ieeg&channels=FOO,BAR`);
+  await page.waitForSelector("body[data-ieeg-ready=true]", { timeout: 60_000 });
+  await page.waitForFunction(() => /The link's channels were not used/.test(document.getElementById("ieeg-error").textContent));
+  assert.deepEqual(await page.evaluate(() => window.nlaIeeg.stats().hidden), ["ECOG_RIGHT_0", "ECOG_RIGHT_1"]);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.evaluate(() => document.querySelectorAll("img").length), 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
