@@ -33,17 +33,30 @@ let dtMs = 1;
 let views = null, params = null, tour = null;
 let chartDirty = true;
 let lastHistoryLen = -1;
-const timeline = []; // wall time (ms since navigation) at which each test sweep finished
-const TIMELINE_MAX = 4000;
-/** Note the sweep that just finished. Past TIMELINE_MAX sweeps (hours of learning) every other
- * entry of the older half goes, so a page left running keeps a bounded, coarser record. */
+// Each finished test sweep with the wall time (ms since navigation) it was shown:
+// [samples, time_s, accuracy, n, wall_ms] rows in one preallocated array, so a page left running
+// for hours keeps a flat heap. Past TIMELINE_MAX sweeps every other row of the older half goes:
+// a bounded, coarser record of the distant past.
+const TIMELINE_MAX = 4000, TL = 5;
+const timeline = { rows: new Float64Array(TIMELINE_MAX * TL), len: 0 };
 function noteSweep() {
-  timeline.push({ ...pg.history_last(), wall_ms: performance.now() });
-  if (timeline.length > TIMELINE_MAX) {
+  const h = pg.history_last();
+  if (!h) return;
+  const r = timeline.rows;
+  if (timeline.len === TIMELINE_MAX) {
     const half = TIMELINE_MAX / 2;
-    const older = timeline.splice(0, half).filter((_, k) => k % 2 === 0);
-    timeline.unshift(...older);
+    for (let k = 0; k < half / 2; k++) r.copyWithin(k * TL, 2 * k * TL, (2 * k + 1) * TL);
+    r.copyWithin((half / 2) * TL, half * TL, TIMELINE_MAX * TL);
+    timeline.len = TIMELINE_MAX - half / 2;
   }
+  r.set([h.samples, h.time_s, h.accuracy, h.n, performance.now()], timeline.len * TL);
+  timeline.len++;
+}
+function timelineRows() {
+  const r = timeline.rows;
+  return Array.from({ length: timeline.len }, (_, k) => ({
+    samples: r[k * TL], time_s: r[k * TL + 1], accuracy: r[k * TL + 2], n: r[k * TL + 3], wall_ms: r[k * TL + 4],
+  }));
 }
 
 function showError(msg) {
@@ -768,7 +781,7 @@ async function main() {
     },
     setFeedback: (mode) => { feedbackSelect.value = mode; feedbackSelect.dispatchEvent(new Event("change")); return pg.feedback(); },
     /** Finished test sweeps, each with the wall time (ms since navigation) it was shown. */
-    timeline: () => timeline.slice(),
+    timeline: () => timelineRows(),
     /** A probe trace as a plain array (energy_mismatch, energy_cost, output_error, backprop_angle, time_s, apical, lateral_angle, feedback_angle). */
     trace: (name, layer = 0) => { const t = readTrace(name, layer); return t && Array.from(t); },
     /** Benchmark a fresh network of any NetConfig (e.g. {layers: [784, 500, 10]}) on the test digits. */
