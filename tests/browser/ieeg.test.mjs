@@ -251,6 +251,31 @@ test("malformed CSV and EDF uploads each get their specific message; the running
   await page.close();
 });
 
+test("bring your own signal: an uploaded CSV, its hidden channels chosen in the page, is learned", async () => {
+  const { page, problems } = await openIeeg();
+  // 40 s at 250 Hz: four visible rhythms, two hidden channels that are mixtures of them.
+  const rows = ["# rate_hz = 250", "alpha,beta,theta,gamma,mixA,mixB"];
+  for (let i = 0; i < 10_000; i++) {
+    const t = i / 250;
+    const v = [Math.sin(2 * Math.PI * 1.3 * t), Math.sin(2 * Math.PI * 2.9 * t + 1), Math.sin(2 * Math.PI * 0.7 * t + 2), Math.sin(2 * Math.PI * 4.1 * t + 0.5)];
+    rows.push([...v, 0.6 * v[0] + 0.4 * v[1], 0.5 * v[2] - 0.5 * v[3]].map((x) => x.toFixed(5)).join(","));
+  }
+  await page.setInputFiles("#ieeg-file", { name: "mine.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\n")) });
+  await page.waitForFunction(() => /^Loaded mine\.csv: 6 channels at 250 Hz, 40\.0 s/.test(document.getElementById("ieeg-file-msg").textContent), null, { timeout: 10_000 });
+  // Choose the two mixtures as the hidden channels.
+  for (const name of ["alpha", "beta", "theta", "gamma", "mixA", "mixB"]) await page.setChecked(`#ieeg-channels input[value=${name}]`, name.startsWith("mix"));
+  await page.click("#ieeg-apply");
+  let s = await page.evaluate(() => window.nlaIeeg.stats());
+  assert.deepEqual([s.source, s.hidden, s.steps], ["mine.csv", ["mixA", "mixB"], 0]);
+  assert.ok(s.least_squares_r2.every((r) => r > 0.99), `an exact linear mixture: ${s.least_squares_r2}`);
+  await page.evaluate(() => window.nlaIeeg.step(15_000)); // 60 s of the recording's time
+  s = await page.evaluate(() => window.nlaIeeg.stats());
+  console.log(`# uploaded CSV: network R² ${s.r2.map((r) => r.toFixed(3)).join(" / ")} vs least squares ${s.least_squares_r2.map((r) => r.toFixed(3)).join(" / ")}`);
+  assert.ok(s.r2.every((r) => r > 0.8), `network R² on the uploaded signal ${s.r2}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("an iEEG link carries the hidden channels and the speed; bad ones are refused with a notice and the defaults stay", async () => {
   const { page, problems } = await openPage(browser, `${srv.url}#task=ieeg&channels=ECOG_RIGHT_2,ECOG_RIGHT_3&speed=max`);
   await page.waitForSelector("body[data-ieeg-ready=true]", { timeout: 60_000 });
