@@ -299,6 +299,21 @@ impl Session {
         if label > 9 {
             return Err(format!("label {label} is not a digit"));
         }
+        // The same drawing again (a second key press, a child trying every digit): the newest
+        // label replaces the old one and teaching starts over, instead of the gallery filling
+        // with contradictory copies of one drawing.
+        if let Some(k) = self.teaching.taught.iter().rposition(|t| t.x == x) {
+            self.teaching.taught_total += 1;
+            let t = &mut self.teaching.taught[k];
+            t.label = label;
+            t.id = self.teaching.taught_total;
+            self.teaching.taught_presented[k] = 0;
+            self.teaching.teach_queue.retain(|&q| q != k);
+            self.teaching
+                .teach_queue
+                .extend(std::iter::repeat_n(k, presentations.clamp(1, 100)));
+            return Ok(k);
+        }
         if self.teaching.taught.len() == MAX_TAUGHT {
             // Forget the oldest; queued presentations of it go too, the rest shift down.
             self.teaching.taught.remove(0);
@@ -825,4 +840,34 @@ pub fn count_correct(net: &Network, test: &Dataset, n: usize, buf: &mut InferBuf
         }
     }
     correct
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn teaching_the_same_drawing_again_relabels_it_instead_of_adding_copies() {
+        let mut s = Session::new(NetConfig::default(), TaskConfig::default(), 1).unwrap();
+        let mut x = vec![0.0f32; PIXELS];
+        x[300..320].fill(1.0);
+        s.teach(&x, 2, 5).unwrap();
+        s.teach(&x, 2, 5).unwrap();
+        for label in 0..10 {
+            s.teach(&x, label, 5).unwrap();
+        }
+        let answers = s.taught_answers();
+        assert_eq!(answers.len(), 1, "one drawing, one gallery entry");
+        assert_eq!(answers[0].0, 9, "the newest label wins");
+        assert_eq!(s.teach_pending(), 5, "teaching starts over, not piled up");
+        let mut y = x.clone();
+        y[400] = 1.0;
+        s.teach(&y, 4, 5).unwrap();
+        assert_eq!(
+            s.taught_answers().len(),
+            2,
+            "another drawing is another entry"
+        );
+        assert_eq!(s.teach_pending(), 10);
+    }
 }

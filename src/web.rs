@@ -48,6 +48,8 @@ struct Stats {
     /// Forward learning rate η (per ms) as configured, and as in use now (after the schedule).
     eta: f32,
     eta_now: f32,
+    /// The schedule's halving time in digits (0: constant rates).
+    eta_halving_digits: usize,
     /// Stream (MNIST) digits presented, taught digits not counted.
     stream_seen: u64,
 }
@@ -192,6 +194,7 @@ impl Playground {
             lateral_warmup_ms: s.lateral_warmup as f32 * s.net.config.dt,
             eta: s.net.config.eta,
             eta_now: s.net.config.eta * s.task.eta_decay(s.samples_seen),
+            eta_halving_digits: s.task.eta_halving_digits,
             stream_seen: s.stream_seen,
             feedback: match s.net.config.feedback {
                 Feedback::WeightTransport => "weight-transport",

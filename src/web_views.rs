@@ -178,6 +178,8 @@ fn draw_panel(
     let font = ("sans-serif", 13.0 * scale).into_font().color(&fg);
     let mut chart = ChartBuilder::on(area)
         .margin(px(10.0))
+        // Room for the last time tick's label, which is centred on the right edge.
+        .margin_right(px(26.0))
         .x_label_area_size(px(if bottom { 40.0 } else { 18.0 }))
         .y_label_area_size(px(62.0))
         .build_cartesian_2d(x0..x1, lo..hi)
@@ -188,6 +190,7 @@ fn draw_panel(
         (true, false) => "simulated time (s)",
     };
     let span = x1 - x0;
+    let degrees = d.panels.get(panel).is_some_and(|p| p.contains("degrees"));
     chart
         .configure_mesh()
         .light_line_style(grid.mix(0.25))
@@ -207,6 +210,9 @@ fn draw_panel(
             }
         })
         .y_label_formatter(&|v| {
+            if degrees {
+                return format!("{v:.0}°");
+            }
             if d.log_y {
                 // Decades only (1e-4, 1e-2, …): between them the label stays empty.
                 return if (v - v.round()).abs() < 1e-6 {

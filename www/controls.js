@@ -16,7 +16,9 @@ export function createParams(pg, { onNote, onChange }) {
       const r = pg.set_param(name, value);
       onNote(r.note ?? "");
     } catch (e) {
-      onNote(`${spec.label}: "${String(raw).slice(0, 40)}" is not a number; kept ${fmt(pg.param(name))}.`);
+      // (A number field hands over "" for text it cannot read: then there is nothing to quote.)
+      const typed = String(raw).trim();
+      onNote(`${spec.label}: not a number${typed ? ` ("${typed.slice(0, 40)}")` : ""}; kept ${fmt(pg.param(name))}.`);
     }
     // Every control of the parameter shows the value in force (also the one typed into).
     sync(name, null);

@@ -42,7 +42,7 @@ function activate(on) {
   ui.tabMnist.setAttribute("aria-selected", String(!on));
   ui.view.hidden = !on;
   // The MNIST view (its controls and panels) steps aside; its loop pauses while hidden.
-  for (const el of document.querySelectorAll("body > section.controls, body > main.grid, body > #status, body > #params-panel")) el.hidden = on;
+  for (const el of document.querySelectorAll("body > section.controls, body > main.grid, body > #status, body > #params-panel, .mnist-only")) el.hidden = on;
   if (on) {
     pauseMnist();
     if (!isIeegHash()) history.replaceState(null, "", "#task=ieeg");

@@ -3,7 +3,7 @@
 import init, { Playground } from "../pkg/nla_playground.js";
 import { createViews, sizeCanvas } from "./views.js";
 import { createParams, createTour } from "./controls.js";
-import { initShare, writeHashState } from "./share.js";
+import { initShare, writeHashState, showNotices } from "./share.js";
 import { themeQuery, motion } from "./a11y.js";
 import { createDivergence } from "./robust.js";
 
@@ -183,7 +183,13 @@ const fmtInt = (n) => n.toLocaleString("en-US");
 const circuitNote = $("circuit-note");
 
 function paintReadouts(s) {
-  ui.time.textContent = `${s.sim_time_s.toFixed(2)} s`;
+  ui.time.textContent = `${s.sim_time_s.toFixed(3)} s`; // to the ms: one Step (dt) shows
+  if ($("params-panel").open) {
+    const f = (v) => String(Number(v.toPrecision(3)));
+    $("eta-now").textContent = s.eta_halving_digits > 0
+      ? `Learning rates in force now: η = ${f(s.eta_now)} per ms (the values set above × ${f(s.eta_now / s.eta || 0)}: every rate follows the schedule × max(0.1, 1/(1 + digits/${fmtInt(s.eta_halving_digits)})), as the paper lowers its rates late in training; a link with decay=0 keeps them constant).`
+      : `Learning rates in force now: as set above (constant: the link says decay=0).`;
+  }
   ui.samples.textContent = fmtInt(s.samples_seen);
   ui.acc.textContent = s.test_accuracy == null ? "–" : `${(100 * s.test_accuracy).toFixed(2)} %`;
   ui.acc.title = s.test_accuracy == null ? "" : `on ${fmtInt(s.test_digits)} official test digits, after ${fmtInt(s.test_accuracy_at_samples)} training digits`;
@@ -373,13 +379,23 @@ function paintLags(now) {
   }
   const regime = pg.regime();
   const names = ["1 of 3: no nudging, no plasticity — E settles toward 0", "2 of 3: output nudged, plasticity off — E stays up", "3 of 3: plasticity on — E falls as the synapses learn"];
-  $("regime-note").textContent = regime >= 0 ? `Regime ${names[regime]}` : "";
-  if (regime < 0 && regimeSpeedBefore !== null) { setSpeed(regimeSpeedBefore); regimeSpeedBefore = null; }
+  if (regime < 0 && regimeSpeedBefore !== null) {
+    // Done: hold the result on screen (paused, the chart still zoomed on the three regimes)
+    // until the user goes on, so a class looking away for a moment has not missed it.
+    setSpeed(regimeSpeedBefore);
+    regimeSpeedBefore = null;
+    if (running) ui.play.click();
+    regimesHeld = true;
+  }
+  if (regime >= 0) $("regime-note").textContent = `Regime ${names[regime]}`;
+  else if (regimesHeld && !running) {
+    $("regime-note").textContent = "Done, paused: with β = 0 E fell toward zero; nudged, it stayed up; with plasticity it fell again as the synapses learned. Press Play to go on learning.";
+  } else { regimesHeld = false; $("regime-note").textContent = ""; }
   const s = pg.stats();
   $("interneurons-note").textContent = s.feedback === "microcircuit" ? ""
     : "The interneurons are idle: choose “interneuron microcircuit” as the top-down path to switch them on.";
 }
-let regimeSpeedBefore = null;
+let regimeSpeedBefore = null, regimesHeld = false;
 function setSpeed(v) {
   speed = Number.isFinite(v) && v > 0 ? v : Infinity;
   stepCarry = 0;
@@ -541,6 +557,7 @@ function teach(label) {
   }
   teaching = { label, before, digit: drawnDigit };
   teachStatus.textContent = `Teaching: this is a ${label} (the network said ${before})…`;
+  $("draw-hint").textContent = "Draw another digit, or press One it gets wrong.";
   refreshGallery();
 }
 const teachButtons = $("teach-buttons");
@@ -552,6 +569,7 @@ for (let d = 0; d <= 9; d++) {
   b.addEventListener("click", () => teach(d));
   teachButtons.appendChild(b);
 }
+let resetKeyAt = -Infinity;
 addEventListener("keydown", (ev) => {
   // Shortcuts never fire while typing in a field, with a modifier, or (Space) on a control that
   // Space already activates.
@@ -563,7 +581,12 @@ addEventListener("keydown", (ev) => {
   if (/^[0-9]$/.test(ev.key)) teach(Number(ev.key));
   else if (ev.key === " " && ev.target.tagName !== "BUTTON") { ev.preventDefault(); ui.play.click(); }
   else if (ev.key === ".") stepOnce();
-  else if (ev.key === "r") ui.reset.click();
+  else if (ev.key === "r") {
+    // One stray key must not wipe a class's network: r twice within 3 s.
+    const now = performance.now();
+    if (now - resetKeyAt < 3000) { resetKeyAt = -Infinity; showNotices([]); ui.reset.click(); }
+    else { resetKeyAt = now; showNotices(["Press r again to reset the network (what it has learned goes)."]); }
+  }
   else if (ev.key === "w") $("misread").click();
   else if (ev.key === "s" || ev.key === "f") {
     const sel = $("speed");
@@ -607,7 +630,9 @@ function refreshGallery() {
   }
   if (teaching && pg.teach_pending() === 0) {
     const now = paintBars(drawBars, pg.answer(teaching.digit), -1);
-    teachStatus.textContent = `Taught as ${teaching.label}: the network said ${teaching.before}, now answers ${now}.`;
+    teachStatus.textContent = now === teaching.label
+      ? `Taught as ${teaching.label}: the network said ${teaching.before}, now answers ${now}.`
+      : `Shown ${TEACH_PRESENTATIONS} times as a ${teaching.label}, the network still answers ${now}: the MNIST digits it keeps learning from pull the other way. Press ${teaching.label} again to keep teaching.`;
     teaching = null;
   }
 }
@@ -724,7 +749,15 @@ async function main() {
     $("probe-neuron").value = k;
   });
   $("rebuild").addEventListener("click", () => {
-    const hidden = Number($("p-hidden").value), seedWanted = $("p-seed").value.trim() === "" ? NaN : Number($("p-seed").value);
+    const hidden = $("p-hidden").value.trim() === "" ? NaN : Number($("p-hidden").value);
+    const seedWanted = $("p-seed").value.trim() === "" ? NaN : Number($("p-seed").value);
+    if (!Number.isFinite(hidden) || !Number.isFinite(seedWanted)) {
+      // Text a number field cannot read arrives as "": never a silent 0.
+      paramNote.textContent = `${Number.isFinite(hidden) ? "seed" : "hidden pyramidal neurons"}: not a number; kept the running network (${pg.param("hidden")} hidden neurons, seed ${pg.param("seed")}).`;
+      $("p-hidden").value = pg.param("hidden");
+      $("p-seed").value = pg.param("seed");
+      return;
+    }
     try {
       const notes = pg.rebuild(hidden, seedWanted);
       paramNote.textContent = `New network: ${pg.param("hidden")} hidden neurons, seed ${pg.param("seed")}; what was learned before is discarded.${notes.length ? " " + notes.join("; ") + "." : ""}`;

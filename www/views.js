@@ -134,7 +134,10 @@ function paintGlance(pg, canvas, input, dark) {
     ctx.fill();
   }
   ctx.fillStyle = fg;
-  ctx.fillText(g.microcircuit ? `interneurons (${ni})` : `interneurons (idle)`, ix0, hy0 - 6 * dpr);
+  // Right-aligned to the canvas edge, so it is never cut off on a narrow panel.
+  ctx.textAlign = "right";
+  ctx.fillText(g.microcircuit ? `interneurons (${ni})` : `interneurons (idle)`, W - 4 * dpr, hy0 - 6 * dpr);
+  ctx.textAlign = "left";
   // Output: 10 circles at the top.
   const no = g.output_u.length, ostep = Math.min(W * 0.7 / no, H * 0.2), oy = H * 0.12;
   for (let k = 0; k < no; k++) {

@@ -93,6 +93,14 @@ test("keyboard only: Tab to Play and press it, step with '.' and the Step button
   assert.equal(await page.evaluate(() => document.getElementById("help-dialog").open), true);
   await page.keyboard.press("Escape");
   assert.equal(await page.evaluate(() => document.getElementById("help-dialog").open), false);
+  // r resets only when pressed twice (one stray key must not wipe a class's network).
+  await page.evaluate(() => window.nla.step(50));
+  const beforeR = (await stats()).steps;
+  await page.keyboard.press("r");
+  assert.equal((await stats()).steps, beforeR, "one r does not reset");
+  assert.match(await page.textContent("#share-notice"), /Press r again/);
+  await page.keyboard.press("r");
+  assert.equal((await stats()).steps, 0, "r twice resets");
   // Typing in a number field: no shortcut fires (not play, not teach, not help, not step).
   await page.evaluate(() => window.nla.play()); // running, so a stray Space would show as a pause
   assert.equal((await stats()).running, true);
@@ -121,6 +129,7 @@ test("the screen-reader live region announces the drawing's answer politely, at 
       .observe(document.getElementById("announce"), { childList: true, characterData: true, subtree: true });
   });
   // A pointer storm: a different digit on the pad every 50 ms for 3 s.
+  const t0 = Date.now();
   const last = await page.evaluate(async () => {
     let answer = null;
     for (let k = 0; k < 60; k++) {
@@ -136,7 +145,8 @@ test("the screen-reader live region announces the drawing's answer politely, at 
   });
   const said = await page.evaluate(() => window.__announced);
   const gaps = said.slice(1).map((x, i) => x[0] - said[i][0]);
-  assert.ok(said.length >= 2 && said.length <= 5, `${said.length} announcements in ~4 s of 60 changes`);
+  const seconds = (Date.now() - t0) / 1000;
+  assert.ok(said.length >= 2 && said.length <= Math.floor(seconds) + 1, `${said.length} announcements in ${seconds.toFixed(1)} s of 60 changes`);
   assert.ok(gaps.every((g) => g >= 950), `announcements closer than a second: ${gaps.map((g) => g.toFixed(0))}`);
   assert.equal(said.at(-1)[1], `The network reads your drawing as ${last}.`, "the latest answer is the one announced last");
   assert.deepEqual(problems, []);

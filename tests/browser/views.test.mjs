@@ -155,6 +155,17 @@ test("the three energy regimes: E settles, rises with nudging, falls with plasti
   await page.locator("#v-energy").screenshot({ path: path.join(OUT, "view-energy-regimes.png") });
   await page.evaluate(() => window.nla.step(5));
   assert.equal(await page.evaluate(() => window.nla.regime()), -1, "the stream resumes");
+  // Run live (1/10 speed, ~6 s): at the end the page pauses and holds the result on the chart.
+  await page.evaluate(() => { window.nla.play(); document.getElementById("regimes").click(); });
+  await page.waitForFunction(() => window.nla.regime() === -1 && !window.nla.stats({ history: false }).running, null, { timeout: 30_000 });
+  await page.waitForFunction(() => /^Done, paused/.test(document.getElementById("regime-note").textContent), null, { timeout: 5_000 });
+  const held = await page.evaluate(() => window.nla.viewSeries("energy"));
+  const starts = held.marks.filter((m) => m[1] === "1: β = 0").map((m) => m[0]);
+  assert.ok(held.time_s[0] >= starts.at(-1) - 0.06, "the chart still shows the three regimes");
+  await page.waitForTimeout(500);
+  assert.match(await page.textContent("#regime-note"), /^Done, paused/, "and keeps them until Play");
+  await page.evaluate(() => window.nla.play());
+  await page.waitForFunction(() => document.getElementById("regime-note").textContent === "", null, { timeout: 5_000 });
   assert.deepEqual(problems, []);
 });
 
@@ -192,6 +203,12 @@ test("nonsense and extreme values in every control are clamped or refused with a
   await page.fill("#p-seed", "-5");
   await page.click("#rebuild");
   assert.match(await note(), /New network: 500 hidden neurons, seed 0;.*outside/);
+  const stepsNow = await page.evaluate(() => { window.nla.step(20); return window.nla.stats().steps; });
+  await page.fill("#p-hidden", "");
+  await page.locator("#p-hidden").pressSequentially("abc").catch(() => {});
+  await page.click("#rebuild");
+  assert.match(await note(), /hidden pyramidal neurons: not a number; kept the running network \(500 hidden neurons, seed 0\)/);
+  assert.equal(await page.evaluate(() => window.nla.stats().steps), stepsNow, "no new network from text");
   // Every corner of the box of live parameters (lowest / highest of each of 7 parameters, with
   // plasticity on and off), in each of the three top-down paths with lookahead on and off in
   // turn: 2⁸ × 3 = 768 runs of 400 steps, at the two extreme network sizes. No view may hold a
