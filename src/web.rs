@@ -584,11 +584,12 @@ impl Playground {
             .label_style(font.clone())
             .axis_desc_style(font.clone())
             .y_label_formatter(&|v| format!("{v:.0}"))
+            // Whole thousands without decimals, half steps with one (never "0 0 1 1 2 2").
             .x_label_formatter(&|v| {
-                if x_max < 5.0 {
-                    format!("{v:.1}")
-                } else {
+                if (v - v.round()).abs() < 1e-6 {
                     format!("{v:.0}")
+                } else {
+                    format!("{v:.1}")
                 }
             })
             .x_desc("training digits seen (thousands)")

@@ -69,13 +69,13 @@ export function createParams(pg, { onNote, onChange }) {
 const TOUR = [
   ["h-stream", "A network of pyramidal neurons learns from a continuous stream of handwritten digits. Each digit is shown for a few milliseconds of simulated time; the output neuron of its label is gently nudged toward 1."],
   ["h-acc", "Every thousand digits, the network is tested on the 10,000 official test digits it never learns from. It passes 90 % within seconds — and it learns only with local rules, at every moment."],
-  ["pad", "Draw a digit here. The network answers as you draw. If it is wrong, press the right digit key: it learns your handwriting without forgetting MNIST."],
-  ["speed", "Slow time down: at 1/100 real time you can watch a single error appear at the output and travel down to the hidden neurons."],
+  ["pad", "Draw a digit here. The network answers as you draw. If it is wrong, press the right digit (key or button): it learns your handwriting without forgetting MNIST. No pen? ‘One it gets wrong’ puts a misread digit on the pad."],
+  ["speed", "Slow time down with this menu: at 1/100 real time you can watch a single error appear at the output and travel down to the hidden neurons."],
   ["v-errors", "Errors travelling down: the output error (green) and the error at the hidden neurons' apical dendrites (blue)."],
   ["v-neuron", "One pyramidal neuron: its basal dendrites predict its voltage from the layer below, its apical dendrite receives the error. The gap between the two is what its synapses learn from."],
   ["v-energy", "The energy: every mismatch in the network plus the nudging cost. Press ‘Run the three regimes’ to see it fall, rise when the output is nudged, and fall again when plasticity is on."],
   ["feedback", "How do errors reach the hidden layer? Weight transport is backprop's assumption; the brain may use fixed random feedback or — as the paper proposes — lateral interneurons."],
-  ["v-interneurons", "With the microcircuit, interneurons learn to predict the top-down signal and cancel it, so only the error remains at the apical dendrite."],
+  ["v-interneurons", "With the microcircuit, interneurons learn to predict the top-down signal and cancel it, so only the error remains at the apical dendrite. (Choose ‘interneuron microcircuit’ as the top-down path to switch them on.)"],
   ["v-delay", "Why prospective rates? Each neuron's membrane delays its answer by about 10 ms. Prospective rates look ahead and cancel the delay; switch them off in the parameters and everything lags."],
   ["params-panel", "Every parameter can be changed while the network runs; what it learned is kept. The same values can be shared, and Reset starts again from the same seed."],
   ["help", "Keyboard: Space plays and pauses, ‘.’ advances one step of 1 ms, s and f slow down and speed up, 0–9 teach. That is the tour — enjoy."],
@@ -96,15 +96,34 @@ export function createTour() {
     text.textContent = msg;
     count.textContent = `${k + 1} / ${TOUR.length}`;
     box.hidden = false;
-    box.style.right = "16px";
-    box.style.bottom = "16px";
+    place();
     $("tour-back").disabled = k === 0;
     $("tour-next").textContent = k === TOUR.length - 1 ? "Done" : "Next";
     $("tour-next").focus();
   };
-  $("tour-next").addEventListener("click", () => { k += 1; show(); });
-  $("tour-back").addEventListener("click", () => { k = Math.max(0, k - 1); show(); });
+  // Put the box in the corner of the window where it covers least of what it points at (again
+  // while a smooth scroll settles, and when the window changes).
+  const place = () => {
+    if (box.hidden || !target) return;
+    // Avoid the whole panel the target sits in (its answer, buttons and text belong to it).
+    const t = (target.closest("section") ?? target).getBoundingClientRect(), b = box.getBoundingClientRect();
+    const W = innerWidth, H = innerHeight, m = 16;
+    let best = null;
+    for (const [left, top] of [[W - b.width - m, H - b.height - m], [m, H - b.height - m], [W - b.width - m, m], [m, m]]) {
+      const ox = Math.max(0, Math.min(left + b.width, t.right) - Math.max(left, t.left));
+      const oy = Math.max(0, Math.min(top + b.height, t.bottom) - Math.max(top, t.top));
+      if (!best || ox * oy < best.cover) best = { left, top, cover: ox * oy };
+    }
+    Object.assign(box.style, { left: `${Math.max(m, best.left)}px`, top: `${Math.max(m, best.top)}px`, right: "auto", bottom: "auto" });
+  };
+  let settle = 0;
+  const follow = () => { place(); if (++settle < 40) requestAnimationFrame(follow); };
+  addEventListener("resize", place);
+  addEventListener("scroll", () => { if (!box.hidden) place(); }, { passive: true });
+  const showAndFollow = () => { show(); settle = 0; requestAnimationFrame(follow); };
+  $("tour-next").addEventListener("click", () => { k += 1; showAndFollow(); });
+  $("tour-back").addEventListener("click", () => { k = Math.max(0, k - 1); showAndFollow(); });
   $("tour-close").addEventListener("click", () => { k = -1; show(); });
   box.addEventListener("keydown", (ev) => { if (ev.key === "Escape") { k = -1; show(); } });
-  return { start: () => { k = 0; show(); }, step: () => k, length: TOUR.length };
+  return { start: () => { k = 0; showAndFollow(); }, step: () => k, length: TOUR.length };
 }

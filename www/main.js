@@ -485,7 +485,7 @@ function padMisreadDigit(from = null) {
 $("misread").addEventListener("click", () => {
   const m = padMisreadDigit();
   $("draw-hint").textContent = m
-    ? `A handwritten training digit, label ${m.label}, that the network reads as ${m.answer}. Press ${m.label} to teach it.`
+    ? `A handwritten training digit, label ${m.label}, that the network read as ${m.answer}. Press ${m.label} to teach it.`
     : "The network reads every digit tried right now.";
 });
 

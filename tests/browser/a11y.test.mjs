@@ -81,7 +81,7 @@ test("keyboard only: Tab to Play and press it, step with '.' and the Step button
   await page.focus("#misread");
   await page.keyboard.press("Enter");
   const hint = await page.textContent("#draw-hint");
-  const m = /label (\d), that the network reads as (\d)/.exec(hint);
+  const m = /label (\d), that the network read as (\d)/.exec(hint);
   assert.ok(m, `the hint names the label and the misreading: ${hint}`);
   assert.notEqual(m[1], m[2]);
   assert.equal(String(await page.evaluate(() => window.nla.drawnAnswer())), m[2], "the pad shows the misread digit");

@@ -281,6 +281,16 @@ test("speed control, slow motion and the guided tour work from the keyboard", as
   await page.screenshot({ path: path.join(OUT, "tour.png") });
   await page.keyboard.press("Enter"); // "Next" has the focus
   assert.equal(await page.evaluate(() => window.nla.tourStep()), 1);
+  // Step 3 points at the drawing pad: the box must not cover it.
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => window.nla.tourStep()), 2);
+  await page.waitForTimeout(1200); // the smooth scroll settles, the box follows
+  const cover = await page.evaluate(() => {
+    const a = document.getElementById("tour-box").getBoundingClientRect(), b = document.getElementById("pad").getBoundingClientRect();
+    return Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left)) * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+  });
+  await page.screenshot({ path: path.join(OUT, "tour-pad.png") });
+  assert.equal(cover, 0, "the tour box covers the pad it points at");
   await page.keyboard.press("Escape");
   assert.equal(await page.isVisible("#tour-box"), false);
   assert.deepEqual(problems, []);
