@@ -396,6 +396,7 @@ function paintLags(now) {
     : "The interneurons are idle: choose “interneuron microcircuit” as the top-down path to switch them on.";
 }
 let regimeSpeedBefore = null, regimesHeld = false;
+let probeChosen = false; // the user picked the neuron the neuron view follows
 function setSpeed(v) {
   speed = Number.isFinite(v) && v > 0 ? v : Infinity;
   stepCarry = 0;
@@ -743,6 +744,7 @@ async function main() {
     if (!running) ui.play.click();
   });
   $("probe-neuron").addEventListener("change", () => {
+    probeChosen = true;
     const raw = Number($("probe-neuron").value);
     const k = pg.set_probe_neuron(Number.isFinite(raw) && raw >= 0 ? Math.floor(raw) : 0);
     if (String(k) !== $("probe-neuron").value) paramNote.textContent = `Following hidden neuron ${k} (there are ${pg.param("hidden")}, numbered from 0).`;
@@ -871,6 +873,16 @@ async function main() {
   for (const id of ["play", "reset", "feedback", "step", "speed", "regimes", "rebuild"]) $(id).disabled = false;
   setStatus("Learning. Loading the rest of the training set in the background…");
   document.body.dataset.ready = "true";
+  // The neuron view follows an active neuron, not one that happens to sit below threshold: a few
+  // seconds in, the hidden neuron whose voltage is nearest the middle of ρ's range (unless the
+  // user has picked one).
+  setTimeout(() => {
+    if (probeChosen) return;
+    const u = pg.glance().hidden_u;
+    let best = 0;
+    for (let i = 1; i < u.length; i++) if (Math.abs(u[i] - 0.5) < Math.abs(u[best] - 0.5)) best = i;
+    $("probe-neuron").value = pg.set_probe_neuron(best);
+  }, 3000);
   // The remaining training chunks, one after another, while learning runs.
   let k = 1;
   for (; files[`train-images-${k}.idx.gz`]; k++) {
