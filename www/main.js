@@ -392,6 +392,9 @@ function paintLags(now) {
     $("regime-note").textContent = "Done, paused: with β = 0 E fell toward zero; nudged, it stayed up; with plasticity it fell again as the synapses learned. Press Play to go on learning.";
   } else { regimesHeld = false; $("regime-note").textContent = ""; }
   const s = pg.stats();
+  $("errors-note").textContent = s.lateral_warmup_ms > 0
+    ? `The interneurons are learning to predict the top-down signal first (${(s.lateral_warmup_ms / 1000).toFixed(1)} s of simulated time left): until then the output is not nudged, so the output error is zero.`
+    : "";
   $("interneurons-note").textContent = s.feedback === "microcircuit" ? ""
     : "The interneurons are idle: choose “interneuron microcircuit” as the top-down path to switch them on.";
 }
