@@ -308,6 +308,11 @@ impl Session {
             t.label = label;
             t.id = self.teaching.taught_total;
             self.teaching.taught_presented[k] = 0;
+            if self.teaching.current_taught == Some(k) {
+                // Shown right now: the nudge follows the new label from this step on.
+                self.y.fill(0.0);
+                self.y[label as usize] = 1.0;
+            }
             self.teaching.teach_queue.retain(|&q| q != k);
             self.teaching
                 .teach_queue

@@ -56,11 +56,23 @@ impl Playground {
             Session::new(net_config.clone(), st.task_config(), st.seed).map_err(js_err)?;
         fresh.train = std::mem::take(&mut self.session.train);
         fresh.test = std::mem::take(&mut self.session.test);
+        self.keep_page_settings(&mut fresh);
         self.session = fresh;
         self.seed = st.seed;
         self.net_config = net_config;
         self.saved = None;
         serde_wasm_bindgen::to_value(&parsed).map_err(js_err)
+    }
+
+    /// What belongs to the page, not to the network, carries over to a new session (as Reset
+    /// does): sweeps in the evaluation worker, the probes' stride, the followed neuron.
+    fn keep_page_settings(&self, fresh: &mut Session) {
+        let old = &self.session;
+        fresh.external_eval = old.external_eval;
+        fresh.set_probe_stride(old.probes.stride);
+        fresh.probe_neuron = old
+            .probe_neuron
+            .min(fresh.net.layers[0].n.saturating_sub(1));
     }
 
     /// The running settings, keeping the network: each through `params::set` (the controls'
@@ -74,7 +86,16 @@ impl Playground {
             }
         };
         differs("beta", c.beta as f64, st.beta as f64);
-        differs("eta", self.session.eta_setting() as f64, st.eta as f64);
+        // Under the microcircuit on both sides the link carries the capped rate (≤ 0.01): compare
+        // with the rate in force, so the user's own rate stays remembered for leaving it.
+        let both_micro = c.feedback == crate::network::Feedback::Microcircuit
+            && st.feedback == crate::network::Feedback::Microcircuit;
+        let eta_now = if both_micro {
+            c.eta
+        } else {
+            self.session.eta_setting()
+        };
+        differs("eta", eta_now as f64, st.eta as f64);
         differs("eta_ip", c.eta_ip as f64, st.eta_ip as f64);
         differs("eta_pi", c.eta_pi as f64, st.eta_pi as f64);
         differs("beta_i", c.beta_i as f64, st.beta_i as f64);
@@ -132,7 +153,8 @@ impl Playground {
         let train = std::mem::take(&mut self.session.train);
         let test = std::mem::take(&mut self.session.test);
         match saved.into_session(train, test) {
-            Ok(s) => {
+            Ok(mut s) => {
+                self.keep_page_settings(&mut s);
                 self.session = s;
                 self.seed = seed;
                 self.net_config = start;

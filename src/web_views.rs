@@ -167,6 +167,9 @@ fn draw_panel(
         });
     let (lo, hi) = if let Some(range) = d.y_range {
         range
+    } else if d.log_y && lo.is_finite() {
+        // Whole decades, so at least two labelled lines are always in view.
+        (lo.floor(), hi.ceil().max(lo.floor() + 1.0))
     } else if lo.is_finite() && hi > lo {
         let pad = 0.06 * (hi - lo);
         (lo - pad, hi + pad)

@@ -295,7 +295,8 @@ ui.file.addEventListener("change", async () => {
 addEventListener("keydown", (ev) => {
   if (!active || !pg || ev.ctrlKey || ev.metaKey || ev.altKey) return;
   if (/^(INPUT|SELECT|TEXTAREA)$/.test(ev.target.tagName)) return;
-  if (ev.key === " " || ev.key === "." || /^[0-9]$/.test(ev.key)) {
+  if (ev.key === " " || ev.key === "." || /^[0-9rwsft]$/.test(ev.key)) {
+    // The digits page's keys (teach, reset, misread, speed, tour) must not act on it unseen.
     ev.stopPropagation();
     if (ev.key === " " && ev.target.tagName !== "BUTTON" && !ev.repeat) { ev.preventDefault(); ui.play.click(); }
     else if (ev.key === "." && !running) { window.nlaIeeg.step(1); }
@@ -323,7 +324,9 @@ function applyLink() {
   if (!pg || !isIeegHash()) return;
   const { state, notices } = Playground.parse_url_state(location.hash.replace(/^#/, ""));
   void notices; // shown by www/share.js, as for every link
-  ui.speed.value = state.speed === 0 ? "max" : String(state.speed);
+  // Only what the link says: coming back to the tab keeps the speed the user chose.
+  const given = new URLSearchParams(location.hash.slice(1));
+  if (given.has("speed")) ui.speed.value = state.speed === 0 ? "max" : String(state.speed);
   const now = pg.stats().hidden;
   if (bundled && state.channels.length && state.channels.join() !== now.join()) {
     try {
@@ -342,6 +345,10 @@ function writeLink() {
   const q = ["task=ieeg"];
   if (bundled) q.push(`channels=${pg.stats().hidden.join(",")}`);
   if (ui.speed.value !== "10") q.push(`speed=${ui.speed.value}`);
+  // An embedding page's own keys stay (compact layout, hidden controls).
+  const had = new URLSearchParams(location.hash.slice(1));
+  if (had.has("embed")) q.push("embed");
+  if (had.get("hide")) q.push(`hide=${encodeURIComponent(had.get("hide")).replaceAll("%2C", ",")}`);
   history.replaceState(history.state, "", `${location.pathname}${location.search}#${q.join("&")}`);
 }
 ui.speed.addEventListener("change", writeLink);

@@ -379,6 +379,12 @@ function paintLags(now) {
   }
   const regime = pg.regime();
   const names = ["1 of 3: no nudging, no plasticity — E settles toward 0", "2 of 3: output nudged, plasticity off — E stays up", "3 of 3: plasticity on — E falls as the synapses learn"];
+  if (regime >= 0) lastRegimeSeen = regime;
+  if (regime < 0 && regimeSpeedBefore !== null && lastRegimeSeen !== 2) {
+    // Interrupted (reset, a link, a loaded file, divergence): no result to hold.
+    setSpeed(regimeSpeedBefore);
+    regimeSpeedBefore = null;
+  }
   if (regime < 0 && regimeSpeedBefore !== null) {
     // Done: hold the result on screen (paused, the chart still zoomed on the three regimes)
     // until the user goes on, so a class looking away for a moment has not missed it.
@@ -386,6 +392,7 @@ function paintLags(now) {
     regimeSpeedBefore = null;
     if (running) ui.play.click();
     regimesHeld = true;
+    lastRegimeSeen = -1;
   }
   if (regime >= 0) $("regime-note").textContent = `Regime ${names[regime]}`;
   else if (regimesHeld && !running) {
@@ -398,7 +405,7 @@ function paintLags(now) {
   $("interneurons-note").textContent = s.feedback === "microcircuit" ? ""
     : "The interneurons are idle: choose “interneuron microcircuit” as the top-down path to switch them on.";
 }
-let regimeSpeedBefore = null, regimesHeld = false;
+let regimeSpeedBefore = null, regimesHeld = false, lastRegimeSeen = -1;
 let probeChosen = false; // the user picked the neuron the neuron view follows
 function setSpeed(v) {
   speed = Number.isFinite(v) && v > 0 ? v : Infinity;
@@ -589,7 +596,11 @@ addEventListener("keydown", (ev) => {
     // One stray key must not wipe a class's network: r twice within 3 s.
     const now = performance.now();
     if (now - resetKeyAt < 3000) { resetKeyAt = -Infinity; showNotices([]); ui.reset.click(); }
-    else { resetKeyAt = now; showNotices(["Press r again to reset the network (what it has learned goes)."]); }
+    else {
+      resetKeyAt = now;
+      showNotices(["Press r again to reset the network (what it has learned goes)."]);
+      setTimeout(() => { if (resetKeyAt === now) { resetKeyAt = -Infinity; showNotices([]); } }, 3000);
+    }
   }
   else if (ev.key === "w") $("misread").click();
   else if (ev.key === "s" || ev.key === "f") {
@@ -651,6 +662,9 @@ function keepLinkCurrent() {
 /** After Reset or Restore: the gallery, the teaching status and the menu follow the network. */
 function syncAfterJump() {
   teaching = null;
+  regimesHeld = false;
+  $("p-hidden").value = pg.param("hidden");
+  $("p-seed").value = pg.param("seed");
   teachStatus.textContent = "";
   feedbackSelect.value = pg.feedback();
   refreshGallery();
@@ -739,6 +753,7 @@ async function main() {
   $("speed").addEventListener("change", () => setSpeed(Number($("speed").value)));
   $("step").addEventListener("click", stepOnce);
   $("regimes").addEventListener("click", () => {
+    lastRegimeSeen = -1;
     try {
       pg.start_regimes();
     } catch (e) { paramNote.textContent = `Could not start the regimes: ${e}`; return; }
@@ -873,7 +888,7 @@ async function main() {
     return;
   }
   running = true;
-  for (const id of ["play", "reset", "feedback", "step", "speed", "regimes", "rebuild"]) $(id).disabled = false;
+  for (const id of ["play", "reset", "feedback", "step", "speed", "regimes", "rebuild", "misread"]) $(id).disabled = false;
   setStatus("Learning. Loading the rest of the training set in the background…");
   document.body.dataset.ready = "true";
   // The neuron view follows an active neuron, not one that happens to sit below threshold: a few

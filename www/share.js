@@ -43,7 +43,7 @@ export function readHashState(pg, hash = location.hash) {
   let keys = [];
   try { keys = [...new URLSearchParams(bare).keys()]; } catch { keys = ["?"]; }
   const tabOnly = bare === "ieeg" || (/(^|&)task=ieeg(&|$)/.test(bare) && keys.every((k) => IEEG_KEYS.includes(k)));
-  const r = bare && !tabOnly ? pg.apply_url_state(bare) : Playground.parse_url_state(tabOnly && bare !== "ieeg" ? bare : "");
+  const r = bare && !tabOnly ? pg.apply_url_state(bare) : Playground.parse_url_state(tabOnly ? (bare === "ieeg" ? "task=ieeg" : bare) : "");
   last = { hide: r.state.hide, embed: r.state.embed || new URLSearchParams(location.search).has("embed") };
   applyHidden(last.hide);
   return { params: r.state, notices: r.notices, canonical: r.canonical };
@@ -128,6 +128,11 @@ export function initShare(pg, hooks = {}) {
     showNotices([`Loaded ${file.name}: ${pg.stats().samples_seen.toLocaleString("en-US")} digits learned.`]);
   });
   $("share-link")?.addEventListener("click", async () => {
+    // On the iEEG tab the address already holds its link (www/ieeg.js keeps it current).
+    if (new URLSearchParams(location.hash.slice(1)).get("task") === "ieeg" || location.hash === "#ieeg") {
+      await copyText(location.href, "Link");
+      return;
+    }
     writeHashState(pg);
     await copyText(location.href, "Link", linkCaveats(pg));
   });

@@ -301,6 +301,10 @@ test("an iEEG link carries the hidden channels and the speed; bad ones are refus
   assert.deepEqual(await page.evaluate(() => window.nlaIeeg.stats().hidden), ["ECOG_RIGHT_0", "ECOG_RIGHT_1"]);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.equal(await page.evaluate(() => document.querySelectorAll("img").length), 0);
+  // The short form #ieeg opens the tab and the address becomes its full link.
+  await page.goto(`${srv.url}?short#ieeg`);
+  await page.waitForSelector("body[data-ieeg-ready=true]", { timeout: 60_000 });
+  await page.waitForFunction(() => location.hash === "#task=ieeg&channels=ECOG_RIGHT_0,ECOG_RIGHT_1");
   assert.deepEqual(problems, []);
   await page.close();
 });
