@@ -103,6 +103,17 @@ pub(crate) fn chart_canvas(
     Ok((root, scale, colours))
 }
 
+/// Digit `k` of a data set as rates in [0, 1] followed by its label; empty if out of range.
+fn digit_with_label(set: &crate::mnist::Dataset, k: usize) -> Vec<f32> {
+    if k >= set.len() {
+        return vec![];
+    }
+    let mut x = vec![0.0f32; crate::mnist::PIXELS + 1];
+    crate::mnist::to_rates(set.image(k), &mut x[..crate::mnist::PIXELS]);
+    x[crate::mnist::PIXELS] = set.labels[k] as f32;
+    x
+}
+
 pub(crate) fn js_err(e: impl std::fmt::Display) -> JsValue {
     JsValue::from_str(&e.to_string())
 }
@@ -463,28 +474,14 @@ impl Playground {
 
     /// Official test digit `k` as rates in [0, 1] followed by its label (empty if out of range).
     pub fn test_digit(&self, k: u32) -> Vec<f32> {
-        let t = &self.session.test;
-        if (k as usize) >= t.len() {
-            return vec![];
-        }
-        let mut x = vec![0.0f32; crate::mnist::PIXELS + 1];
-        crate::mnist::to_rates(t.image(k as usize), &mut x[..crate::mnist::PIXELS]);
-        x[crate::mnist::PIXELS] = t.labels[k as usize] as f32;
-        x
+        digit_with_label(&self.session.test, k as usize)
     }
 
     /// Training digit `k` as rates, with its label appended (empty past the loaded ones). The
     /// page's "one it gets wrong" button picks from these, so the official test set is never
     /// taught.
     pub fn train_digit(&self, k: u32) -> Vec<f32> {
-        let t = &self.session.train;
-        if (k as usize) >= t.len() {
-            return vec![];
-        }
-        let mut x = vec![0.0f32; crate::mnist::PIXELS + 1];
-        crate::mnist::to_rates(t.image(k as usize), &mut x[..crate::mnist::PIXELS]);
-        x[crate::mnist::PIXELS] = t.labels[k as usize] as f32;
-        x
+        digit_with_label(&self.session.train, k as usize)
     }
 
     /// Number of training digits loaded so far.

@@ -380,18 +380,16 @@ function paintLags(now) {
   const regime = pg.regime();
   const names = ["1 of 3: no nudging, no plasticity — E settles toward 0", "2 of 3: output nudged, plasticity off — E stays up", "3 of 3: plasticity on — E falls as the synapses learn"];
   if (regime >= 0) lastRegimeSeen = regime;
-  if (regime < 0 && regimeSpeedBefore !== null && lastRegimeSeen !== 2) {
-    // Interrupted (reset, a link, a loaded file, divergence): no result to hold.
-    setSpeed(regimeSpeedBefore);
-    regimeSpeedBefore = null;
-  }
   if (regime < 0 && regimeSpeedBefore !== null) {
-    // Done: hold the result on screen (paused, the chart still zoomed on the three regimes)
-    // until the user goes on, so a class looking away for a moment has not missed it.
     setSpeed(regimeSpeedBefore);
     regimeSpeedBefore = null;
-    if (running) ui.play.click();
-    regimesHeld = true;
+    // Done (the last regime was seen running): hold the result on screen, paused with the chart
+    // still zoomed on the three regimes, so a class looking away for a moment has not missed it.
+    // Interrupted (reset, a link, a loaded file, divergence): there is no result to hold.
+    if (lastRegimeSeen === 2) {
+      if (running) ui.play.click();
+      regimesHeld = true;
+    }
     lastRegimeSeen = -1;
   }
   if (regime >= 0) $("regime-note").textContent = `Regime ${names[regime]}`;
