@@ -215,7 +215,8 @@ function paintReadouts(s) {
 // The worker rests between sweeps for as long as the last one took (at most half a core): flat
 // out it would keep the second core busy, and the browser's compositor, which needs a share of
 // a core to put each frame on screen, would then take its time from this thread's learning
-// (measured on 2 cores: 5–15 % fewer steps/s). The curve still gains a point every second or so.
+// (measured on 2 cores: about 5 % fewer steps/s). A sweep takes ~85 ms, so the curve still gains
+// several points a second.
 const EVAL_DUTY = 0.5;
 const evaluator = { worker: null, busy: false, id: 0, sentAt: 0, restUntil: 0 };
 function startEvaluator(images, labels) {
